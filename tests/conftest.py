@@ -1,0 +1,37 @@
+"Shared fixtures: the real MovieLens 1M (from $FM_RECSYS_DATA) and small data sets in its format."
+import os
+from pathlib import Path
+
+import pytest
+
+from fm_recsys.data import prepare
+
+
+@pytest.fixture(scope='session')
+def ml1m_dir():
+    "The real MovieLens 1M directory; `make test` points $FM_RECSYS_DATA at it"
+    path = os.environ.get('FM_RECSYS_DATA')
+    if not path or not (Path(path)/'ratings.dat').is_file():
+        pytest.fail('set FM_RECSYS_DATA to a MovieLens 1M directory (make test does)')
+    return Path(path)
+
+
+@pytest.fixture(scope='session')
+def prepared_dir(ml1m_dir, tmp_path_factory):
+    "MovieLens 1M prepared once for the session"
+    out = tmp_path_factory.mktemp('prepared')
+    prepare(ml1m_dir, out)
+    return out
+
+
+def write_ml1m(directory, users=None, movies=None, ratings=None):
+    "Write a small data set in the MovieLens 1M format; each argument replaces that file's text"
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    (d/'users.dat').write_text(users if users is not None else '1::F::1::10::48067\n2::M::56::16::70072\n3::M::25::12::55117\n')
+    (d/'movies.dat').write_text(movies if movies is not None else
+                                "1::Toy Story (1995)::Animation|Children's|Comedy\n2::Jumanji (1995)::Adventure|Children's|Fantasy\n"
+                                "3::Nosferatu (Nosferatu, eine Symphonie des Grauens) (1922)::Horror\n", encoding='latin-1')
+    (d/'ratings.dat').write_text(ratings if ratings is not None else
+                                 '1::1::5::978300760\n1::2::3::\n2::1::4::978302109\n2::3::2::978301968\n3::2::1::\n3::3::4::978298413\n')
+    return d
