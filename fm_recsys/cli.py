@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['BACKENDS', 'open_backend', 'parser', 'run', 'main']
 
-# %% ../nbs/07_cli.ipynb #379cf616
+# %% ../nbs/07_cli.ipynb #ca7dc82f
 import argparse, json, sys
 from dataclasses import fields
 
@@ -13,15 +13,18 @@ from .data import DataError, prepare
 from .recommend import InProcessRecommender
 from .train import TrainConfig, TrainingError, train
 
-# %% ../nbs/07_cli.ipynb #463d3da7
-BACKENDS = dict(inprocess=lambda args: InProcessRecommender.load(args.artifacts_dir))
+# %% ../nbs/07_cli.ipynb #cdfcb494
+def _search_backend(args):
+    from fm_recsys.serving import SearchRecommender, connect  # the search client is needed only here
+    return SearchRecommender(connect(args.es_url), args.artifacts_dir, args.index, mode='knn' if args.knn else 'exact')
+
+BACKENDS = dict(inprocess=lambda args: InProcessRecommender.load(args.artifacts_dir), es=_search_backend)
 
 def open_backend(args):
     "The `Recommender` named by `args.backend`"
-    if args.backend == 'es': import fm_recsys.elasticsearch  # registers the 'es' backend
     return BACKENDS[args.backend](args)
 
-# %% ../nbs/07_cli.ipynb #52b5d4be
+# %% ../nbs/07_cli.ipynb #92129233
 def _add_train_options(p):
     for f in fields(TrainConfig):
         kind = type(f.default)
@@ -45,17 +48,20 @@ def parser():
     r.add_argument('--occupation', help="e.g. 'programmer' or 12")
     s = sub.add_parser('similar', help='movies similar to a movie')
     s.add_argument('--movie', required=True, help="a title, e.g. 'Toy Story (1995)', or a MovieLens id")
+    i = sub.add_parser('index', help='index the trained model into the search server and point the alias at it')
     for q in (r, s):
         q.add_argument('--top', type=int, default=10)
         q.add_argument('--backend', choices=['inprocess', 'es'], default='inprocess')
-        q.add_argument('--es-url', help='Elasticsearch URL (default: $ES_URL, else http://127.0.0.1:9200)')
-        q.add_argument('--index', default='fm-recsys', help='Elasticsearch alias to query')
-    for q in (t, r, s):
+        q.add_argument('--knn', action='store_true', help='with --backend es: approximate HNSW search instead of exact script_score')
+    for q in (r, s, i):
+        q.add_argument('--es-url', help='search server URL (default: $ES_URL, else http://127.0.0.1:9200)')
+        q.add_argument('--index', default='fm-recsys', help='the alias that queries go through')
+    for q in (t, r, s, i):
         q.add_argument('--artifacts-dir', default='data/artifacts')
         q.add_argument('--json', action='store_true', help='print machine-readable JSON')
     return p
 
-# %% ../nbs/07_cli.ipynb #bdfbebcb
+# %% ../nbs/07_cli.ipynb #53f6956f
 def _print_table(frame, as_json):
     if as_json: print(json.dumps(frame[['movie_id', 'title', 'genres', 'score']].to_dict('records')))
     else: print(frame.to_string(index=False, float_format=lambda x: f'{x:.4f}'))
@@ -68,6 +74,10 @@ def run(args):
         metrics = train(args.artifacts_dir, config, progress=not args.json)
         if args.json: print(json.dumps(dict(history=metrics['history'], valid_rmse=metrics['valid_rmse'])))
         else: print(f"validation RMSE {metrics['valid_rmse']:.4f}; artifacts in {args.artifacts_dir}")
+    elif args.command == 'index':
+        from fm_recsys.serving import connect, index_model
+        name = index_model(connect(args.es_url), args.artifacts_dir, args.index, progress=not args.json)
+        print(json.dumps(dict(index=name, alias=args.index)) if args.json else f'indexed into {name}; alias {args.index} points at it')
     elif args.command == 'recommend':
         _print_table(open_backend(args).recommend(args.user, args.age, args.gender, args.occupation, n=args.top), args.json)
     else: _print_table(open_backend(args).similar(args.movie, n=args.top), args.json)
@@ -76,6 +86,6 @@ def main(argv=None):
     "The `fm-recsys` console script; a bad input ends with a one-line error and exit status 2"
     args = parser().parse_args(argv)
     try: run(args)
-    except (DataError, KeyError, ValueError, TrainingError, ConnectionError) as e:
+    except (DataError, LookupError, ValueError, TrainingError, ConnectionError) as e:
         print(f'fm-recsys: error: {e.args[0] if e.args else e}', file=sys.stderr)
         sys.exit(2)
