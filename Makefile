@@ -14,6 +14,10 @@ ifeq ($(origin FM_RECSYS_DATA), undefined)
   endif
 endif
 RUN := data/runs/seed
+# the local search node of `make es`; `make test` always tests against it
+ES_PORT ?= 9200
+export FM_RECSYS_ES_PORT := $(ES_PORT)
+export FM_RECSYS_ES_TRANSPORT_PORT := $(shell echo $$(( $(ES_PORT) + 100 )))
 RMSE_BAR ?= 0.856
 NOTEBOOKS := $(sort $(basename $(notdir $(wildcard nbs/[0-9][0-9]_*.ipynb))))
 
@@ -39,6 +43,7 @@ test: venv
 	$(MAKE) es-stop
 	exit $$status
 
+checks: export ES_URL := http://127.0.0.1:$(ES_PORT)
 checks: check-notebooks nbdev-test pytest e2e
 
 # The notebooks are the source: cleaning them and exporting the package must change nothing.
@@ -69,6 +74,7 @@ e2e: venv
 
 bench: venv
 	$(BIN)/python bench/train_speed.py
+	$(BIN)/python bench/serving.py
 
 es:
 	es/run start

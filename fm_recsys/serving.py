@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['DEFAULT_URL', 'EXACT_SCRIPT', 'COSINE_SCRIPT', 'connect', 'doc_id', 'model_checksum', 'index_body',
            'feature_documents', 'model_indices', 'IndexingError', 'index_model', 'SearchRecommender', 'feature_doc_id',
-           'same_answers', 'recall_at', 'query_during']
+           'search_movies', 'same_answers', 'recall_at', 'query_during']
 
-# %% ../nbs/05_serving.ipynb #daa8149e
+# %% ../nbs/05_serving.ipynb #fd540375
 import hashlib, os, re, threading, time
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from .data import FIELDS
 from .embeddings import Embeddings, movie_position
 from .recommend import Recommender, UserProfiles, make_query
 
-# %% ../nbs/05_serving.ipynb #a334c4da
+# %% ../nbs/05_serving.ipynb #6a9792d1
 DEFAULT_URL = 'http://127.0.0.1:9200'
 
 def connect(url=None, timeout=30):
@@ -38,28 +38,29 @@ def connect(url=None, timeout=30):
     client.server_version = info['version']['number']
     return client
 
-# %% ../nbs/05_serving.ipynb #9a80b358
+# %% ../nbs/05_serving.ipynb #161900ca
 def doc_id(field, value): return f'{field}_{value}'
 
 def model_checksum(artifacts_dir):
     "md5 of the model's `embeddings.npz`: which model an index was built from"
     return hashlib.md5((Path(artifacts_dir)/'embeddings.npz').read_bytes()).hexdigest()
 
-def index_body(k, meta):
+def index_body(k, meta, m=32, ef_construction=256):
     "Settings and mapping of a model index for `k`-dimensional embeddings; movies' [v, w] get an HNSW graph (Lucene, inner product)"
     # Lucene's engine is pure Java; the plugin's native engines (faiss, nmslib) are not on Maven Central, and a vector
     # field that falls back to them brings the node down.
     return dict(
         settings=dict(index={'knn': True, 'knn.algo_param.ef_search': 256, 'number_of_shards': 1, 'number_of_replicas': 0, 'refresh_interval': '-1'}),
-        mappings=dict(_meta=meta, properties=dict(
+        # [v, w] lives in the vector index; `_source` keeps only `embedding`, which `mget` needs
+        mappings=dict(_meta=meta, _source=dict(excludes=['embedding_bias']), properties=dict(
             feature_type=dict(type='keyword'), value=dict(type='keyword'), label=dict(type='keyword'), offset=dict(type='integer'),
             title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='integer'), bias=dict(type='double'),
             norm=dict(type='double'), embedding=dict(type='float', index=False, doc_values=False),
             embedding_bias=dict(type='knn_vector', dimension=k + 1, method=dict(
-                name='hnsw', engine='lucene', space_type='innerproduct', parameters=dict(m=32, ef_construction=256))),
+                name='hnsw', engine='lucene', space_type='innerproduct', parameters=dict(m=m, ef_construction=ef_construction))),
             metadata=dict(type='keyword'), rated_movies=dict(type='integer'))))
 
-# %% ../nbs/05_serving.ipynb #34f93a62
+# %% ../nbs/05_serving.ipynb #ed941bda
 def feature_documents(emb: Embeddings, profiles: UserProfiles):
     "Yield one bulk action per feature value"
     fi = emb.features
@@ -76,7 +77,7 @@ def feature_documents(emb: Embeddings, profiles: UserProfiles):
                            rated_movies=[fi.values['movie'][m] for m in profiles.rated_movies(value)])
             yield dict(_id=doc_id(field, value), _source=doc)
 
-# %% ../nbs/05_serving.ipynb #c4d9e4d4
+# %% ../nbs/05_serving.ipynb #97ed8609
 def model_indices(client, alias):
     "The model indices made for `alias`, oldest first"
     pattern = re.compile(rf'{re.escape(alias)}-[0-9a-f]{{12}}-(\d+)')
@@ -119,7 +120,7 @@ def index_model(client, artifacts_dir, alias='fm-recsys', keep=2, chunk_size=500
     for stale in model_indices(client, alias)[:-keep]: client.indices.delete(index=stale)
     return name
 
-# %% ../nbs/05_serving.ipynb #9f0a4bb2
+# %% ../nbs/05_serving.ipynb #b23ff2dc
 def _to_inner_product(score):
     "Undo the non-negative transform of inner products (s+1 if s ≥ 0, else 1/(1−s)) that scores must go through"
     score = np.asarray(score, np.float64)
@@ -132,12 +133,12 @@ EXACT_SCRIPT = "double s = innerProduct(params.query_vector, doc['embedding_bias
 # query_vector is [unit q, 0], so the bias drops out
 COSINE_SCRIPT = "double n = doc['norm'].value; return n == 0 ? 1.0 : innerProduct(params.query_vector, doc['embedding_bias']) / n + 1.0;"
 
-# %% ../nbs/05_serving.ipynb #7c1bbb87
+# %% ../nbs/05_serving.ipynb #68279652
 class SearchRecommender(Recommender):
     "Recommends through a search server: `mget` the query's documents, then a `script_score` (exact) or kNN query"
-    def __init__(self, client, artifacts_dir, alias='fm-recsys', mode='exact'):
+    def __init__(self, client, artifacts_dir, alias='fm-recsys', mode='exact', candidates=100):
         if mode not in ('exact', 'knn'): raise ValueError(f"unknown mode {mode!r} (valid: exact, knn)")
-        self.client, self.alias, self.mode = client, alias, mode
+        self.client, self.alias, self.mode, self.candidates = client, alias, mode, candidates
         try: mapping = client.indices.get_mapping(index=alias)
         except NotFoundError: raise LookupError(f'no index or alias {alias!r} on the server: index the model first (fm_recsys.serving.index_model)') from None
         (self.index, body), = mapping.items()
@@ -155,7 +156,7 @@ class SearchRecommender(Recommender):
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
         return [d['_source'] for d in docs]
 
-# %% ../nbs/05_serving.ipynb #8d2690f2
+# %% ../nbs/05_serving.ipynb #7ec4a867
 def feature_doc_id(features, offset):
     "The document id of feature `offset`, e.g. `age_18`"
     field = features.label(offset)[0]
@@ -169,7 +170,7 @@ def _hits_frame(hits, scores):
     return pd.DataFrame(dict(movie_id=[h['_source']['movie_id'] for h in hits], title=[h['_source']['title'] for h in hits],
                              genres=['|'.join(h['_source']['genres']) for h in hits], score=np.asarray(scores, np.float64)))
 
-# %% ../nbs/05_serving.ipynb #ffa4c63d
+# %% ../nbs/05_serving.ipynb #da811ecb
 @patch
 def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None):
     "Ids of the documents whose vectors make the query, and a known user's own document id (else None)"
@@ -180,16 +181,20 @@ def query_documents(self:SearchRecommender, user=None, age=None, gender=None, oc
     except KeyError: raise KeyError(f'unknown user {user!r} (not in index {self.index})') from None
     return [doc_id('user', user), *meta], doc_id('user', user)
 
+def search_movies(client, index, vector, n=10, mode='exact', user_doc=None, candidates=100):
+    "The `n` movie documents of `index` with the highest w_m + <vector, v_m>, exactly or by kNN over `candidates`, leaving out those `user_doc` rated"
+    movies = _movies([dict(terms=dict(movie_id=dict(index=index, id=user_doc, path='rated_movies')))] if user_doc else [])
+    query_vector = [*map(float, vector), 1.0]
+    if mode == 'exact': query = dict(script_score=dict(query=movies, script=dict(source=EXACT_SCRIPT, params=dict(query_vector=query_vector))))
+    else: query = dict(knn=dict(embedding_bias=dict(vector=query_vector, k=max(n, candidates), filter=movies)))
+    hits = client.search(index=index, body=dict(query=query, size=n, _source=['movie_id', 'title', 'genres']))['hits']['hits']
+    return _hits_frame(hits, _to_inner_product([h['_score'] for h in hits]))
+
 @patch
 def search(self:SearchRecommender, vector, n=10, user_doc=None):
     "The `n` movies with the highest w_m + <vector, v_m>, leaving out those rated by the user of `user_doc`"
     if len(vector) != self.dims: raise ValueError(f'query vector has {len(vector)} dimensions, index {self.index} has {self.dims}')
-    movies = _movies([dict(terms=dict(movie_id=dict(index=self.index, id=user_doc, path='rated_movies')))] if user_doc else [])
-    query_vector = [*map(float, vector), 1.0]
-    if self.mode == 'exact': query = dict(script_score=dict(query=movies, script=dict(source=EXACT_SCRIPT, params=dict(query_vector=query_vector))))
-    else: query = dict(knn=dict(embedding_bias=dict(vector=query_vector, k=n, filter=movies)))
-    hits = self.client.search(index=self.alias, body=dict(query=query, size=n, _source=['movie_id', 'title', 'genres']))['hits']['hits']
-    return _hits_frame(hits, _to_inner_product([h['_score'] for h in hits]))
+    return search_movies(self.client, self.alias, vector, n, self.mode, user_doc, self.candidates)  # through the alias, so a reindex is seen at once
 
 @patch
 def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, n=10):
@@ -207,7 +212,7 @@ def similar(self:SearchRecommender, movie, n=10):
     hits = self.client.search(index=self.alias, body=dict(query=query, size=n, _source=['movie_id', 'title', 'genres']))['hits']['hits']
     return _hits_frame(hits, [h['_score'] - 1 for h in hits])
 
-# %% ../nbs/05_serving.ipynb #47740090
+# %% ../nbs/05_serving.ipynb #c00464d0
 def same_answers(a: Recommender, b: Recommender, requests, n=10, tol=1e-4):
     "Raise unless `a` and `b` return the same movie ids and scores (within `tol`) for every request (a dict of `recommend` arguments)"
     for request in requests:
@@ -216,21 +221,23 @@ def same_answers(a: Recommender, b: Recommender, requests, n=10, tol=1e-4):
             raise AssertionError(f'backends differ for {request}:\n{x}\n{y}')
     return len(requests)
 
-# %% ../nbs/05_serving.ipynb #41e1d0e1
+# %% ../nbs/05_serving.ipynb #5791895b
 def recall_at(exact: Recommender, approx: Recommender, requests, n=10):
     "Mean share of `exact`'s top `n` that `approx` also returns"
     return float(np.mean([len(set(exact.recommend(**r, n=n).movie_id) & set(approx.recommend(**r, n=n).movie_id)) / n for r in requests]))
 
-# %% ../nbs/05_serving.ipynb #d026c56c
-def query_during(work, recommender, request, expected_ids, n=10):
-    "Run `recommend(**request)` in a loop while `work()` runs; return (queries, failures)"
+# %% ../nbs/05_serving.ipynb #3d7e9e5e
+def query_during(work, recommender, requests, n=10):
+    "Cycle `recommend(**request)` over `requests` while `work()` runs; return (queries made, answers that failed or changed)"
+    expected = [recommender.recommend(**r, n=n).movie_id.tolist() for r in requests]
     done, count, failures = threading.Event(), [0], []
     def loop():
         while not done.is_set():
+            i = count[0] % len(requests)
             try:
-                ids = recommender.recommend(**request, n=n).movie_id.tolist()
-                if ids != expected_ids: failures.append(f'answer {ids} differs from {expected_ids}')
-            except Exception as e: failures.append(repr(e))
+                ids = recommender.recommend(**requests[i], n=n).movie_id.tolist()
+                if ids != expected[i]: failures.append(f'{requests[i]}: answer {ids} differs from {expected[i]}')
+            except Exception as e: failures.append(f'{requests[i]}: {e!r}')
             count[0] += 1
     thread = threading.Thread(target=loop); thread.start()
     try: work()

@@ -1,0 +1,91 @@
+"The search backend against a real server (make test starts one; without it these tests fail, never skip)."
+import shutil
+
+import numpy as np
+import pytest
+
+from fm_recsys.recommend import InProcessRecommender
+from fm_recsys.serving import (IndexingError, SearchRecommender, connect, index_model, model_indices, query_during,
+                               recall_at, same_answers)
+from fm_recsys.train import TrainConfig, train
+
+ALIAS = 'fm-recsys-pytest'
+
+
+@pytest.fixture(scope='module')
+def client():
+    client = connect()  # raises "no search server answers at ..." when none runs
+    yield client
+    for index in model_indices(client, ALIAS): client.indices.delete(index=index)
+
+
+@pytest.fixture(scope='module')
+def artifacts(prepared_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp('model')
+    shutil.copytree(prepared_dir, out, dirs_exist_ok=True)
+    train(out, TrainConfig(k=16, epochs=1), progress=False)
+    return out
+
+
+@pytest.fixture(scope='module')
+def indexed(client, artifacts):
+    index_model(client, artifacts, ALIAS, progress=False)
+    return SearchRecommender(client, artifacts, ALIAS), InProcessRecommender.load(artifacts)
+
+
+def test_backends_agree(indexed):
+    es, local = indexed
+    users = np.random.default_rng(1).choice(local.features.values['user'], 30, replace=False)
+    requests = [dict(age='18-24', gender='M'), dict(age='50-55', gender='F'), *(dict(user=int(u)) for u in users)]
+    assert same_answers(local, es, requests) == 32
+    assert es.similar('Toy Story (1995)').movie_id.tolist() == local.similar('Toy Story (1995)').movie_id.tolist()
+
+
+def test_known_user_rated_movies_are_left_out(indexed):
+    es, local = indexed
+    rated = {local.features.values['movie'][p] for p in local.profiles.rated_movies(10)}
+    assert not rated & set(es.recommend(user=10, n=50).movie_id)
+
+
+def test_knn_recall(client, indexed, artifacts):
+    es, local = indexed
+    knn = SearchRecommender(client, artifacts, ALIAS, mode='knn')
+    requests = [dict(age=a, gender=g) for a in ('Under 18', '25-34', '56+') for g in 'FM']
+    assert recall_at(es, knn, requests) >= 0.9
+
+
+def test_reindex_under_load(client, indexed, artifacts):
+    es, _ = indexed
+    queries, failures = query_during(lambda: [index_model(client, artifacts, ALIAS, progress=False) for _ in range(2)],
+                                     es, [dict(age='35-44', gender='F'), dict(user=42), dict(user=4169)])
+    assert failures == [] and queries > 10
+    assert len(model_indices(client, ALIAS)) == 2
+
+
+def test_failed_indexing_keeps_the_served_index(client, indexed, artifacts, tmp_path):
+    es, _ = indexed
+    before = es.recommend(age='18-24', gender='M')
+    served = list(client.indices.get_alias(name=ALIAS))
+    bad = tmp_path/'bad'
+    shutil.copytree(artifacts, bad)
+    arrays = dict(np.load(bad/'embeddings.npz'))
+    arrays['embedding'][-100, 0] = np.nan  # a movie vector the server must reject
+    np.savez(bad/'embeddings.npz', **arrays)
+    with pytest.raises(IndexingError, match='1 documents failed to index'):
+        index_model(client, bad, ALIAS, progress=False)
+    assert list(client.indices.get_alias(name=ALIAS)) == served
+    assert set(model_indices(client, ALIAS)) >= set(served) and len(model_indices(client, ALIAS)) <= 2
+    assert es.recommend(age='18-24', gender='M').equals(before)
+
+
+def test_clear_errors(client, indexed, artifacts, tmp_path):
+    es, _ = indexed
+    with pytest.raises(ValueError, match=f'query vector has 17 dimensions, index {es.index} has 16'): es.search(np.zeros(17))
+    with pytest.raises(LookupError, match="no index or alias 'fm-recsys-none'"): SearchRecommender(client, artifacts, 'fm-recsys-none')
+    with pytest.raises(KeyError, match="unknown gender 'X'"): es.recommend(gender='X')
+    with pytest.raises(KeyError, match='unknown user 999999'): es.recommend(user=999999)
+    with pytest.raises(ConnectionError, match='no search server answers at http://127.0.0.1:9'): connect('http://127.0.0.1:9')
+    other = tmp_path/'other'
+    shutil.copytree(artifacts, other)
+    train(other, TrainConfig(k=16, epochs=1, seed=5), progress=False)
+    with pytest.raises(LookupError, match='was built from model .* but .* holds model .*: reindex'): SearchRecommender(client, other, ALIAS)
