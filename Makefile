@@ -38,7 +38,7 @@ demo: venv
 
 # Start Elasticsearch, run every check, and stop it again whatever happened.
 test: venv
-	$(MAKE) es
+	@$(MAKE) es
 	status=0; $(MAKE) checks || status=$$?
 	$(MAKE) es-stop
 	exit $$status
@@ -48,7 +48,7 @@ checks: check-notebooks nbdev-test pytest e2e
 
 # The notebooks are the source: cleaning them and exporting the package must change nothing.
 check-notebooks: venv
-	state() { git status --porcelain -- nbs fm_recsys; git diff -- nbs fm_recsys | md5sum; }
+	@state() { git status --porcelain -- nbs fm_recsys; git diff -- nbs fm_recsys | md5sum; }
 	before=$$(state); $(BIN)/nbdev_clean; $(BIN)/nbdev_export; after=$$(state)
 	if [ "$$before" != "$$after" ]; then git status --short -- nbs fm_recsys
 	  echo 'nbdev_clean / nbdev_export changed the files above: commit the cleaned notebooks and the exported package'; exit 1; fi
@@ -62,11 +62,12 @@ pytest: venv
 
 # Every notebook end to end with papermill on the real data, the seed configuration, executed copies kept in $(RUN)/_nbs.
 e2e: venv
-	mkdir -p $(RUN)/_nbs
+	@mkdir -p $(RUN)/_nbs
 	for nb in $(NOTEBOOKS); do
 	  params=(-p artifacts_dir ../$(RUN))
 	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
-	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING
+	  echo "papermill $$nb $${params[*]}"
+	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
