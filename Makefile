@@ -64,7 +64,7 @@ pytest: venv
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
 	for nb in $(NOTEBOOKS); do
-	  params=(-p artifacts_dir ../$(RUN))
+	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01 reads no artifacts
 	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar

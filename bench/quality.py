@@ -31,7 +31,9 @@ def main():
         print(f'{name:<28} {trainer.history[-1]["valid_rmse"]:>10.4f} {time.perf_counter() - start:>8.1f}   (best epoch {best:.4f}; not used for selection)')
     config = TrainConfig(epochs=args.epochs)
     print('\nnew users: 10% of users held out, ranked from age, gender and occupation alone')
-    print(cold_start_table(data, config).to_string(float_format=lambda v: f'{v:.4f}'))
+    table, alpha = cold_start_table(data, config)
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(f"(alpha chosen on users held out of the training users)")
     print('\nknown users: their 10%-split movies rated 4+, movies rated in training excluded')
     print(known_user_table(data, config).to_string(float_format=lambda v: f'{v:.4f}'))
 

@@ -6,7 +6,7 @@
 __all__ = ['parse_age', 'parse_gender', 'parse_occupation', 'UserProfiles', 'Query', 'make_query', 'Recommender',
            'InProcessRecommender', 'full_fm_scores']
 
-# %% ../nbs/04_recommend.ipynb #88a873c5
+# %% ../nbs/04_recommend.ipynb #ebcd5be9
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pandas as pd
 from .data import AGES, GENDERS, OCCUPATIONS, DataError, FeatureIndex
 from .embeddings import Embeddings, movie_frame, similar_movies, top_n
 
-# %% ../nbs/04_recommend.ipynb #2a4b6ef0
+# %% ../nbs/04_recommend.ipynb #41c8e35e
 def _parse(value, table, field, aliases={}):
     "The MovieLens code of `value`, given as a code or a label of `table` (case-insensitive)"
     text = str(value).strip().lower()
@@ -29,7 +29,7 @@ def parse_age(value): return _parse(value, AGES, 'age', {'<18': 1, 'under18': 1,
 def parse_gender(value): return _parse(value, GENDERS, 'gender', {'female': 'F', 'male': 'M'})
 def parse_occupation(value): return _parse(value, OCCUPATIONS, 'occupation')
 
-# %% ../nbs/04_recommend.ipynb #2563c428
+# %% ../nbs/04_recommend.ipynb #ddcaefff
 class UserProfiles:
     "Each known user's metadata feature offsets and the movies they rated"
     def __init__(self, X, features: FeatureIndex):
@@ -57,7 +57,7 @@ class UserProfiles:
         p = self.position(user)
         return self.rated[self.start[p]:self.start[p + 1]]
 
-# %% ../nbs/04_recommend.ipynb #0302ab1c
+# %% ../nbs/04_recommend.ipynb #6b143a3d
 @dataclass
 class Query:
     "The feature offsets whose vectors make the query, and the movie positions to leave out"
@@ -77,21 +77,20 @@ def make_query(features: FeatureIndex, profiles: UserProfiles = None, user=None,
     parsers = dict(age=parse_age, gender=parse_gender, occupation=parse_occupation)
     return Query([features.index(k, parsers[k](v)) for k, v in given.items()], np.array([], np.int64))
 
-# %% ../nbs/04_recommend.ipynb #acd35707
+# %% ../nbs/04_recommend.ipynb #31f4fe1d
 class Recommender:
     "The interface of every backend: `recommend` for new or known users, `similar` for movies"
     features: FeatureIndex
-    profiles: UserProfiles
 
     def recommend(self, user=None, age=None, gender=None, occupation=None, n=10):
         "The `n` best movies for a known `user`, or for a new user from `age`, `gender` and `occupation`"
-        query = make_query(self.features, self.profiles, user, age, gender, occupation)
-        return self.rank(query, n)
+        raise NotImplementedError
 
-    def rank(self, query: Query, n): raise NotImplementedError
-    def similar(self, movie, n=10): raise NotImplementedError
+    def similar(self, movie, n=10):
+        "The `n` movies most cosine-similar to `movie` (a title or MovieLens id)"
+        raise NotImplementedError
 
-# %% ../nbs/04_recommend.ipynb #8fa74a9a
+# %% ../nbs/04_recommend.ipynb #9881491e
 class InProcessRecommender(Recommender):
     "Ranks movies in-process with numpy from the training artifacts"
     def __init__(self, embeddings: Embeddings, profiles: UserProfiles):
@@ -108,14 +107,18 @@ class InProcessRecommender(Recommender):
         "w_m + <Σ_q v_q, v_m> for every movie m"
         return self.movie_bias + self.movie_vectors @ self.embeddings.vectors[query.features].sum(0)
 
+    def recommend(self, user=None, age=None, gender=None, occupation=None, n=10):
+        return self.rank(make_query(self.features, self.profiles, user, age, gender, occupation), n)
+
     def rank(self, query: Query, n):
+        "The `n` best movies for `query`"
         scores = self.scores(query)
         best = top_n(scores, n, exclude=query.exclude)
         return movie_frame(self.features, best, scores[best])
 
     def similar(self, movie, n=10): return similar_movies(self.embeddings, movie, n)
 
-# %% ../nbs/04_recommend.ipynb #5b51a8cf
+# %% ../nbs/04_recommend.ipynb #d9af7051
 def full_fm_scores(model, query: Query, features: FeatureIndex):
     "The FM's predicted rating of every movie for `query`, computed with the whole network (for checking)"
     movies = torch.arange(len(features.values['movie'])) + features.offsets['movie']

@@ -7,7 +7,7 @@ __all__ = ['DEFAULT_URL', 'EXACT_SCRIPT', 'COSINE_SCRIPT', 'connect', 'doc_id', 
            'feature_documents', 'model_indices', 'IndexingError', 'index_model', 'SearchRecommender', 'feature_doc_id',
            'search_movies', 'same_answers', 'recall_at', 'query_during']
 
-# %% ../nbs/05_serving.ipynb #fd540375
+# %% ../nbs/05_serving.ipynb #a669f29f
 import hashlib, os, re, threading, time
 from pathlib import Path
 
@@ -18,11 +18,11 @@ from opensearchpy.exceptions import ConnectionError as SearchConnectionError, No
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import FIELDS
+from .data import FIELDS, FeatureIndex
 from .embeddings import Embeddings, movie_position
 from .recommend import Recommender, UserProfiles, make_query
 
-# %% ../nbs/05_serving.ipynb #6a9792d1
+# %% ../nbs/05_serving.ipynb #134dcd9b
 DEFAULT_URL = 'http://127.0.0.1:9200'
 
 def connect(url=None, timeout=30):
@@ -38,7 +38,7 @@ def connect(url=None, timeout=30):
     client.server_version = info['version']['number']
     return client
 
-# %% ../nbs/05_serving.ipynb #161900ca
+# %% ../nbs/05_serving.ipynb #db7e2f15
 def doc_id(field, value): return f'{field}_{value}'
 
 def model_checksum(artifacts_dir):
@@ -60,7 +60,7 @@ def index_body(k, meta, m=32, ef_construction=256):
                 name='hnsw', engine='lucene', space_type='innerproduct', parameters=dict(m=m, ef_construction=ef_construction))),
             metadata=dict(type='keyword'), rated_movies=dict(type='integer'))))
 
-# %% ../nbs/05_serving.ipynb #ed941bda
+# %% ../nbs/05_serving.ipynb #4b8e5fdb
 def feature_documents(emb: Embeddings, profiles: UserProfiles):
     "Yield one bulk action per feature value"
     fi = emb.features
@@ -77,7 +77,7 @@ def feature_documents(emb: Embeddings, profiles: UserProfiles):
                            rated_movies=[fi.values['movie'][m] for m in profiles.rated_movies(value)])
             yield dict(_id=doc_id(field, value), _source=doc)
 
-# %% ../nbs/05_serving.ipynb #97ed8609
+# %% ../nbs/05_serving.ipynb #c034ebfa
 def model_indices(client, alias):
     "The model indices made for `alias`, oldest first"
     pattern = re.compile(rf'{re.escape(alias)}-[0-9a-f]{{12}}-(\d+)')
@@ -120,7 +120,7 @@ def index_model(client, artifacts_dir, alias='fm-recsys', keep=2, chunk_size=500
     for stale in model_indices(client, alias)[:-keep]: client.indices.delete(index=stale)
     return name
 
-# %% ../nbs/05_serving.ipynb #b23ff2dc
+# %% ../nbs/05_serving.ipynb #3a38ec77
 def _to_inner_product(score):
     "Undo the non-negative transform of inner products (s+1 if s ≥ 0, else 1/(1−s)) that scores must go through"
     score = np.asarray(score, np.float64)
@@ -133,7 +133,7 @@ EXACT_SCRIPT = "double s = innerProduct(params.query_vector, doc['embedding_bias
 # query_vector is [unit q, 0], so the bias drops out
 COSINE_SCRIPT = "double n = doc['norm'].value; return n == 0 ? 1.0 : innerProduct(params.query_vector, doc['embedding_bias']) / n + 1.0;"
 
-# %% ../nbs/05_serving.ipynb #68279652
+# %% ../nbs/05_serving.ipynb #3cf04fd9
 class SearchRecommender(Recommender):
     "Recommends through a search server: `mget` the query's documents, then a `script_score` (exact) or kNN query"
     def __init__(self, client, artifacts_dir, alias='fm-recsys', mode='exact', candidates=100):
@@ -147,7 +147,7 @@ class SearchRecommender(Recommender):
         if meta.get('model_md5') != checksum:
             raise LookupError(f'index {self.index} was built from model {meta.get("model_md5")}, but {artifacts_dir} holds model {checksum}: reindex')
         self.dims = body['mappings']['properties']['embedding_bias']['dimension'] - 1
-        self.features, self.profiles = Embeddings.load(artifacts_dir).features, None
+        self.features = FeatureIndex.load(Path(artifacts_dir)/'features.json')
 
     def _mget(self, ids):
         "The `_source` of the documents `ids`, in order; a KeyError names any that are missing"
@@ -156,7 +156,7 @@ class SearchRecommender(Recommender):
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
         return [d['_source'] for d in docs]
 
-# %% ../nbs/05_serving.ipynb #7ec4a867
+# %% ../nbs/05_serving.ipynb #294d023d
 def feature_doc_id(features, offset):
     "The document id of feature `offset`, e.g. `age_18`"
     field = features.label(offset)[0]
@@ -170,7 +170,7 @@ def _hits_frame(hits, scores):
     return pd.DataFrame(dict(movie_id=[h['_source']['movie_id'] for h in hits], title=[h['_source']['title'] for h in hits],
                              genres=['|'.join(h['_source']['genres']) for h in hits], score=np.asarray(scores, np.float64)))
 
-# %% ../nbs/05_serving.ipynb #da811ecb
+# %% ../nbs/05_serving.ipynb #8fbf0b8b
 @patch
 def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None):
     "Ids of the documents whose vectors make the query, and a known user's own document id (else None)"
@@ -212,7 +212,7 @@ def similar(self:SearchRecommender, movie, n=10):
     hits = self.client.search(index=self.alias, body=dict(query=query, size=n, _source=['movie_id', 'title', 'genres']))['hits']['hits']
     return _hits_frame(hits, [h['_score'] - 1 for h in hits])
 
-# %% ../nbs/05_serving.ipynb #c00464d0
+# %% ../nbs/05_serving.ipynb #73fdbed0
 def same_answers(a: Recommender, b: Recommender, requests, n=10, tol=1e-4):
     "Raise unless `a` and `b` return the same movie ids and scores (within `tol`) for every request (a dict of `recommend` arguments)"
     for request in requests:
@@ -221,12 +221,12 @@ def same_answers(a: Recommender, b: Recommender, requests, n=10, tol=1e-4):
             raise AssertionError(f'backends differ for {request}:\n{x}\n{y}')
     return len(requests)
 
-# %% ../nbs/05_serving.ipynb #5791895b
+# %% ../nbs/05_serving.ipynb #7f5afd91
 def recall_at(exact: Recommender, approx: Recommender, requests, n=10):
     "Mean share of `exact`'s top `n` that `approx` also returns"
     return float(np.mean([len(set(exact.recommend(**r, n=n).movie_id) & set(approx.recommend(**r, n=n).movie_id)) / n for r in requests]))
 
-# %% ../nbs/05_serving.ipynb #3d7e9e5e
+# %% ../nbs/05_serving.ipynb #1d84a063
 def query_during(work, recommender, requests, n=10):
     "Cycle `recommend(**request)` over `requests` while `work()` runs; return (queries made, answers that failed or changed)"
     expected = [recommender.recommend(**r, n=n).movie_id.tolist() for r in requests]
