@@ -65,6 +65,7 @@ def main():
     p.add_argument('--catalog-size', type=int, default=1_000_000)
     p.add_argument('--requests', type=int, default=400)
     p.add_argument('--es-url')
+    p.add_argument('--reuse-synthetic', action='store_true', help='query the synthetic index a previous run built (same seed, same items)')
     args = p.parse_args()
     client = connect(args.es_url, timeout=600)
     rec = InProcessRecommender.load(args.artifacts_dir)
@@ -82,7 +83,9 @@ def main():
 
     items, bias = synthetic_catalog(rec, args.catalog_size)
     print(f'\nsynthetic catalog ({args.catalog_size:,} items, k={items.shape[1]})', flush=True)
-    index_synthetic(client, items, bias)
+    if args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items):
+        print(f'reusing {SYNTHETIC} ({len(client.indices.segments(index=SYNTHETIC)["indices"][SYNTHETIC]["shards"]["0"][0]["segments"])} segments)', flush=True)
+    else: index_synthetic(client, items, bias)
     truth = [set(np.argpartition(-(bias + items @ v), 10)[:10].tolist()) for v in vectors]
     knn_found = [set(search_movies(client, SYNTHETIC, v, mode='knn').movie_id) for v in vectors]
     print(f'kNN recall@10 vs exact (numpy): {np.mean([len(t & f) / 10 for t, f in zip(truth, knn_found)]):.4f}', flush=True)
