@@ -6,17 +6,18 @@
 __all__ = ['ALPHAS', 'top_k', 'ranking_metrics', 'UserSplit', 'split_users', 'movie_stats', 'baseline_scores', 'fm_scores',
            'relevance', 'evaluate', 'blend', 'choose_alpha', 'cold_start_table', 'known_user_table', 'plot_tables']
 
-# %% ../nbs/06_evaluation.ipynb #769f6ae3
+# %% ../nbs/06_evaluation.ipynb #63dd91f2
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .data import FIELDS, Prepared, atomic_write, load_prepared
+from .data import Prepared, atomic_write, load_prepared
+from .recommend import UserProfiles
 from .train import FMTrainer, TrainConfig
 
-# %% ../nbs/06_evaluation.ipynb #de173a3f
+# %% ../nbs/06_evaluation.ipynb #e9dd6073
 def top_k(scores, k=10, exclude=None):
     "Column indices of the `k` best scores in each row (best first); `exclude` is a boolean mask of entries to skip"
     scores = np.where(exclude, -np.inf, scores) if exclude is not None else scores
@@ -35,7 +36,7 @@ def ranking_metrics(top, relevant):
     return dict(ndcg=float(((hits * discount).sum(1) / ideal).mean()), recall=float((hits.sum(1) / n_rel).mean()),
                 hit_rate=float(hits.any(1).mean()), users=int(keep.sum()))
 
-# %% ../nbs/06_evaluation.ipynb #006ceca0
+# %% ../nbs/06_evaluation.ipynb #1de24ed5
 @dataclass
 class UserSplit:
     "Ratings of users seen in training and of users held out entirely"
@@ -51,7 +52,7 @@ def split_users(data: Prepared, holdout_frac=0.1, seed=42):
     mask = np.isin(users, held)
     return UserSplit(np.flatnonzero(~mask), np.flatnonzero(mask), held)
 
-# %% ../nbs/06_evaluation.ipynb #1796920d
+# %% ../nbs/06_evaluation.ipynb #f2dbf82e
 def movie_stats(data: Prepared, rows):
     "Count and sum of ratings per movie position over `rows`"
     movies = data.X[rows, 1] - data.features.offsets['movie']
@@ -65,14 +66,13 @@ def baseline_scores(data: Prepared, rows, prior=50, seed=42):
     return {'most popular': count.astype(float), 'top rated (shrunk mean)': (total + prior * mean) / (count + prior),
             'random': np.random.default_rng(seed).random(len(count))}
 
-# %% ../nbs/06_evaluation.ipynb #b269ec15
+# %% ../nbs/06_evaluation.ipynb #b17685c3
 def fm_scores(model, data: Prepared, user_positions, with_user):
     "Movie scores (users × movies) of the FM for the given users, from metadata alone or with the user's own vector"
     V, w = model.embedding.weight.detach().numpy(), model.bias.weight.detach().numpy()[:, 0]
     movies = data.features.field_range('movie')
-    first_row = np.searchsorted(np.sort(data.X[:, 0]), user_positions + data.features.offsets['user'])
-    by_user = data.X[np.argsort(data.X[:, 0], kind='stable')]
-    query = by_user[first_row][:, 0 if with_user else 2:5]
+    query = UserProfiles(data.X, data.features).meta[user_positions]  # age, gender, occupation offsets
+    if with_user: query = np.column_stack([user_positions + data.features.offsets['user'], query])
     q = V[query].sum(1)
     return w[movies.start:movies.stop] + q @ V[movies.start:movies.stop].T
 
@@ -85,7 +85,7 @@ def relevance(data: Prepared, rows, user_positions, threshold=4):
     rel[u[u >= 0], data.X[r[u >= 0], 1] - data.features.offsets['movie']] = True
     return rel
 
-# %% ../nbs/06_evaluation.ipynb #f3490b78
+# %% ../nbs/06_evaluation.ipynb #9cd1b426
 def evaluate(score_sets, relevant, exclude=None, k=10):
     "A table of ranking metrics, one row per named score matrix (or per-movie score vector) in `score_sets`"
     rows = {}
@@ -94,7 +94,7 @@ def evaluate(score_sets, relevant, exclude=None, k=10):
         rows[name] = ranking_metrics(top_k(scores, k, exclude), relevant)
     return pd.DataFrame(rows).T
 
-# %% ../nbs/06_evaluation.ipynb #4059b80d
+# %% ../nbs/06_evaluation.ipynb #c0b0824c
 ALPHAS = (0, 0.25, 0.5, 1, 2, 4, 8)
 
 def _z(a): return (a - a.mean(-1, keepdims=True)) / (a.std(-1, keepdims=True) + 1e-12)
@@ -114,7 +114,7 @@ def choose_alpha(data: Prepared, users: UserSplit, config, seed=42, alphas=ALPHA
     ndcg = {a: ranking_metrics(top_k(blend(fm, count, a)), relevant)['ndcg'] for a in alphas}
     return max(ndcg, key=ndcg.get), ndcg
 
-# %% ../nbs/06_evaluation.ipynb #c5008f02
+# %% ../nbs/06_evaluation.ipynb #61cb5061
 def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, seed=42):
     "Train on all but held-out users, rank for them from metadata alone: FM, FM blended with popularity, baselines; returns (table, alpha)"
     users = split_users(data, holdout_frac, seed)
@@ -125,7 +125,7 @@ def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, see
     return evaluate({'FM, metadata only': fm, f'FM + popularity (alpha={alpha})': blend(fm, count, alpha),
                      **baseline_scores(data, users.train_rows, seed=seed)}, relevance(data, users.holdout_rows, users.holdout_users)), alpha
 
-# %% ../nbs/06_evaluation.ipynb #68850a75
+# %% ../nbs/06_evaluation.ipynb #cd08d16f
 def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=False):
     "Train on the 90% split, rank for every user with their own vector, training movies excluded; FM against the baselines"
     trainer = FMTrainer(data.features.n_features, config).fit(data.X[data.train_rows], data.y[data.train_rows], progress=progress)
@@ -135,7 +135,7 @@ def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=Fal
                      'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False),
                      **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen)
 
-# %% ../nbs/06_evaluation.ipynb #2465aaff
+# %% ../nbs/06_evaluation.ipynb #40a05d7f
 def plot_tables(tables, path=None):
     "Bar charts of NDCG@10 and HitRate@10 for each named table"
     fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 3.2))
