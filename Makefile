@@ -60,12 +60,14 @@ nbdev-test: venv
 pytest: venv
 	$(BIN)/pytest -q tests
 
-# Every notebook end to end with papermill on the real data, the seed configuration, executed copies kept in $(RUN)/_nbs.
+# Every notebook end to end with papermill on the real data, the seed configuration (06 with side features, reduced),
+# executed copies kept in $(RUN)/_nbs.
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
 	for nb in $(NOTEBOOKS); do
 	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01 reads no artifacts
 	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
+	  [ $$nb = 06_evaluation ] && params+=(-y 'side: [genres, year, rated, raters]')  # side-feature models, reduced settings
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done

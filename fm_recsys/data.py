@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['ML1M_URL', 'ML1M_MD5', 'DATA_ENV', 'ML1M_FILES', 'AGES', 'GENDERS', 'OCCUPATIONS', 'GENRES', 'USER_FIELDS',
-           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'DataError', 'download_ml1m', 'ml1m_dir',
-           'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex', 'encode_ratings', 'atomic_write', 'split_rows', 'Prepared',
-           'prepare', 'load_prepared']
+           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'SIDE_FEATURES', 'DataError', 'download_ml1m',
+           'ml1m_dir', 'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex', 'encode_ratings', 'atomic_write', 'split_rows',
+           'Prepared', 'prepare', 'load_prepared', 'inner_split', 'release_year', 'SideFeatures', 'side_features']
 
-# %% ../nbs/00_data.ipynb #bae0d362
-import csv, hashlib, io, json, os, tempfile
+# %% ../nbs/00_data.ipynb #0eeb06e5
+import csv, hashlib, io, json, os, re, tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import pandas as pd
 import pooch
 from fastcore.basics import patch
 
-# %% ../nbs/00_data.ipynb #62a6cb4a
+# %% ../nbs/00_data.ipynb #bdc38d4d
 ML1M_URL = 'https://files.grouplens.org/datasets/movielens/ml-1m.zip'
 ML1M_MD5 = 'c4d9eecfca2ab87c1945afe126590906'
 DATA_ENV = 'FM_RECSYS_DATA'
@@ -35,11 +35,11 @@ OCCUPATIONS = dict(enumerate([
 GENRES = ('Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
           'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western')
 
-# %% ../nbs/00_data.ipynb #ca49e6e8
+# %% ../nbs/00_data.ipynb #065edd0c
 class DataError(ValueError):
     "Bad or missing input data; the message names the file, line and value"
 
-# %% ../nbs/00_data.ipynb #5c1579b9
+# %% ../nbs/00_data.ipynb #4ef712af
 def download_ml1m(cache_dir='data', url=ML1M_URL, md5=ML1M_MD5):
     "Download the official `ml-1m.zip` into `cache_dir`, verify its md5 and unpack it; return the `ml-1m` directory"
     cache_dir = Path(cache_dir)
@@ -48,7 +48,7 @@ def download_ml1m(cache_dir='data', url=ML1M_URL, md5=ML1M_MD5):
     except ValueError as e: raise DataError(f'{url}: downloaded file failed its checksum (expected md5 {md5}): {e}') from None
     return cache_dir/'ml-1m'
 
-# %% ../nbs/00_data.ipynb #afde35e6
+# %% ../nbs/00_data.ipynb #909585c9
 def ml1m_dir(data_dir=None, cache_dir='data'):
     "The MovieLens 1M directory: `data_dir`, else `$FM_RECSYS_DATA`, else the official zip downloaded to `cache_dir`"
     data_dir = data_dir or os.environ.get(DATA_ENV)
@@ -58,7 +58,7 @@ def ml1m_dir(data_dir=None, cache_dir='data'):
     if missing: raise DataError(f'{data_dir}: missing {", ".join(missing)} (expected the MovieLens 1M files {", ".join(ML1M_FILES)})')
     return data_dir
 
-# %% ../nbs/00_data.ipynb #10efc340
+# %% ../nbs/00_data.ipynb #84106343
 def _line_error(path, row, msg): return DataError(f'{path}:{row+1}: {msg}')
 def _py(value): return getattr(value, 'item', lambda: value)()  # numpy scalar -> Python, for readable messages
 
@@ -73,7 +73,7 @@ def _to_int(values, path, name, optional=False):
         raise _line_error(path, row, f'{name} must be an integer, got {values[row]!r}')
     return col.to_numpy(np.float64) if optional else col.to_numpy(np.int64)
 
-# %% ../nbs/00_data.ipynb #fd5a31ce
+# %% ../nbs/00_data.ipynb #38353108
 _DTYPES = {'int': 'int64', 'int?': 'float64', 'str': 'object'}
 
 def _parse_strict(path, lines, fields):
@@ -88,7 +88,7 @@ def _parse_strict(path, lines, fields):
                                 _to_int(list(columns[name]), path, name, optional=kind == 'int?'))
                          for name, kind in fields.items()})
 
-# %% ../nbs/00_data.ipynb #878f2c7b
+# %% ../nbs/00_data.ipynb #83322fe3
 def read_dat(path, fields):
     "Read a `::`-separated latin-1 MovieLens file; `fields` maps each column to 'int', 'int?' (may be empty) or 'str'"
     path = Path(path)
@@ -106,7 +106,7 @@ def read_dat(path, fields):
         return frame
     except (ValueError, pd.errors.ParserError): return _parse_strict(path, text.splitlines(), fields)
 
-# %% ../nbs/00_data.ipynb #643d6013
+# %% ../nbs/00_data.ipynb #a1d2d3b8
 USER_FIELDS = dict(user_id='int', gender='str', age='int', occupation='int', zip='str')
 MOVIE_FIELDS = dict(movie_id='int', title='str', genres='str')
 RATING_FIELDS = dict(user_id='int', movie_id='int', rating='int', timestamp='int?')
@@ -119,7 +119,7 @@ class ML1M:
     ratings: pd.DataFrame
     ratings_md5: str
 
-# %% ../nbs/00_data.ipynb #cc6c1969
+# %% ../nbs/00_data.ipynb #c1c93241
 def _check_values(frame, column, valid, path):
     "Raise naming the first row of `frame` whose `column` is not in `valid`"
     bad = ~frame[column].isin(list(valid))
@@ -139,7 +139,7 @@ def _md5(path):
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/00_data.ipynb #2e57ecd3
+# %% ../nbs/00_data.ipynb #c95b73cf
 def load_ml1m(data_dir):
     "Read and cross-check `users.dat`, `movies.dat` and `ratings.dat` from `data_dir`"
     data_dir = Path(data_dir)
@@ -163,7 +163,7 @@ def load_ml1m(data_dir):
         raise _line_error(path, row, f'user {ratings.user_id[row]} rated movie {ratings.movie_id[row]} twice')
     return ML1M(users, movies, ratings, _md5(path))
 
-# %% ../nbs/00_data.ipynb #75a73aeb
+# %% ../nbs/00_data.ipynb #2e5917d6
 FIELDS = ('user', 'movie', 'age', 'gender', 'occupation')
 FIELD_COLUMNS = dict(user='user_id', movie='movie_id', age='age', gender='gender', occupation='occupation')
 
@@ -184,7 +184,7 @@ class FeatureIndex:
         "The offsets of `field` as a `range`"
         return range(self.offsets[field], self.offsets[field] + len(self.values[field]))
 
-# %% ../nbs/00_data.ipynb #3a023de3
+# %% ../nbs/00_data.ipynb #6c888b37
 @patch(cls_method=True)
 def from_ml1m(cls:FeatureIndex, ml: ML1M):
     "Index users, rated movies, ages, genders and occupations of `ml`"
@@ -196,7 +196,7 @@ def from_ml1m(cls:FeatureIndex, ml: ML1M):
                   gender=list(GENDERS.values()), occupation=list(OCCUPATIONS.values()))
     return cls(values, labels, [g.split('|') for g in movies.genres])
 
-# %% ../nbs/00_data.ipynb #34f1f3ac
+# %% ../nbs/00_data.ipynb #fd19571e
 @patch
 def index(self:FeatureIndex, field, value):
     "The feature offset of raw `value` of `field`; a clear error listing the valid values if unknown"
@@ -224,12 +224,12 @@ def label(self:FeatureIndex, i):
     field = next(f for f in reversed(FIELDS) if i >= self.offsets[f])
     return field, self.labels[field][i - self.offsets[field]]
 
-# %% ../nbs/00_data.ipynb #fe5558af
+# %% ../nbs/00_data.ipynb #1dd129f5
 def encode_ratings(ml: ML1M, fi: FeatureIndex):
     "Feature offsets (int64, rows × 5) of every rating, with the rater's metadata joined in"
     return fi.encode(ml.ratings.merge(ml.users, on='user_id', how='left', validate='many_to_one'))
 
-# %% ../nbs/00_data.ipynb #03e3f269
+# %% ../nbs/00_data.ipynb #79169bd9
 @contextmanager
 def atomic_write(path):
     "Yield a temporary path beside `path`; it replaces `path` only if the block finishes without error"
@@ -241,7 +241,7 @@ def atomic_write(path):
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
-# %% ../nbs/00_data.ipynb #636a7cc5
+# %% ../nbs/00_data.ipynb #d4e286c0
 @patch
 def save(self:FeatureIndex, path):
     "Write the index as JSON"
@@ -256,14 +256,14 @@ def load(cls:FeatureIndex, path):
     fields = {d['name']: d for d in doc['fields']}
     return cls({f: fields[f]['values'] for f in FIELDS}, {f: fields[f]['labels'] for f in FIELDS}, doc['movie_genres'])
 
-# %% ../nbs/00_data.ipynb #3aa20b45
+# %% ../nbs/00_data.ipynb #a391d2ea
 def split_rows(n, valid_frac=0.1, seed=42):
     "Sorted row numbers of a seeded random `valid_frac` validation split of `n` rows, and the rest"
     perm = np.random.default_rng(seed).permutation(n)
     n_valid = int(round(n * valid_frac))
     return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
 
-# %% ../nbs/00_data.ipynb #9f8f7c1b
+# %% ../nbs/00_data.ipynb #cefc5e2d
 @dataclass
 class Prepared:
     "Encoded ratings with their split, ready for training"
@@ -275,7 +275,7 @@ class Prepared:
     features: FeatureIndex
     info: dict  # data checksum, counts and split settings
 
-# %% ../nbs/00_data.ipynb #32e68fe7
+# %% ../nbs/00_data.ipynb #a6683953
 def prepare(data_dir=None, artifacts_dir='data/artifacts', valid_frac=0.1, seed=42, cache_dir='data'):
     "Load MovieLens 1M, index its features, split it, and write `features.json`, `ratings.npz`, `valid_rows.csv`, `dataset.json`"
     ml = load_ml1m(ml1m_dir(data_dir, cache_dir))
@@ -292,7 +292,7 @@ def prepare(data_dir=None, artifacts_dir='data/artifacts', valid_frac=0.1, seed=
     with atomic_write(out/'dataset.json') as tmp: tmp.write_text(json.dumps(info, indent=1))
     return Prepared(X, ml.ratings.rating.to_numpy(np.float32), ml.ratings.timestamp.to_numpy(), train_rows, valid_rows, fi, info)
 
-# %% ../nbs/00_data.ipynb #11c48da5
+# %% ../nbs/00_data.ipynb #69540497
 def load_prepared(artifacts_dir):
     "Read what `prepare` wrote"
     out = Path(artifacts_dir)
@@ -303,3 +303,69 @@ def load_prepared(artifacts_dir):
     train_rows = np.setdiff1d(np.arange(info['n_ratings']), valid_rows)
     return Prepared(arrays['X'].astype(np.int64), arrays['y'], arrays['timestamp'], train_rows, valid_rows,
                     FeatureIndex.load(out/'features.json'), info)
+
+# %% ../nbs/00_data.ipynb #cd4a2bc1
+def inner_split(data: Prepared, valid_frac=1/9, seed=1):
+    "`data` with a seeded `valid_frac` of its training rows as validation rows: for tuning without seeing the reported split"
+    train, valid = split_rows(len(data.train_rows), valid_frac, seed)
+    return replace(data, train_rows=data.train_rows[train], valid_rows=data.train_rows[valid])
+
+# %% ../nbs/00_data.ipynb #1e50be7a
+SIDE_FEATURES = ('genres', 'year', 'rated', 'raters')
+
+def release_year(title):
+    "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
+    found = re.search(r'\((\d{4})\)\s*$', title)
+    if not found: raise DataError(f'movie title {title!r} does not end with a release year like (1995)')
+    return int(found.group(1))
+
+@dataclass
+class SideFeatures:
+    "Extra features after the base index's offsets, and what each user and movie feature carries (CSR over all features)"
+    names: tuple
+    labels: dict  # field -> label of each value, in offset order
+    offsets: dict  # field -> first offset
+    n_features: int  # base and side features together
+    indptr: np.ndarray  # the features carried by feature f are indices[indptr[f]:indptr[f+1]] ...
+    indices: np.ndarray
+    values: np.ndarray  # ... with these weights
+
+# %% ../nbs/00_data.ipynb #bf0eb630
+def _bag(keys, members, weights):
+    return np.asarray(keys, np.int64), np.asarray(members, np.int64), np.asarray(weights, np.float32)
+
+def side_features(data: Prepared, names=SIDE_FEATURES, rows=None):
+    "The side features `names` of the prepared data; the implicit sets come from `rows` (default: the training rows)"
+    unknown = [n for n in names if n not in SIDE_FEATURES]
+    if unknown: raise ValueError(f'unknown side feature {unknown[0]!r} (valid: {", ".join(SIDE_FEATURES)})')
+    fi, rows = data.features, data.train_rows if rows is None else rows
+    movies, movie_offsets = fi.labels['movie'], np.asarray(fi.field_range('movie'))
+    users, movies_rated = data.X[rows, 0], data.X[rows, 1]
+    n, labels, offsets, bags = fi.n_features, {}, {}, []
+    def add(field, field_labels, bag):
+        nonlocal n
+        keys, members, weights = bag
+        labels[field], offsets[field] = list(field_labels), n
+        bags.append((keys, members + n, weights)); n += len(field_labels)
+    for name in SIDE_FEATURES:  # a fixed order, so a model's offsets do not depend on how `names` is ordered
+        if name not in names: continue
+        if name == 'genres':
+            genres = [g for g in GENRES if any(g in gs for gs in fi.genres)]
+            pairs = [(m, genres.index(g), 1 / len(gs)) for m, gs in enumerate(fi.genres) for g in gs]
+            m, g, w = zip(*pairs)
+            add('genre', genres, _bag(movie_offsets[list(m)], g, w))
+        elif name == 'year':
+            years = np.array([release_year(t) for t in movies])
+            known = np.unique(years)
+            add('year', known.tolist(), _bag(movie_offsets, np.searchsorted(known, years), np.ones(len(years))))
+        elif name == 'rated':
+            count = np.bincount(users, minlength=fi.n_features)
+            add('rated', [f'rated {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], 1 / np.sqrt(count[users])))
+        elif name == 'raters':
+            count = np.bincount(movies_rated, minlength=fi.n_features)
+            add('rater', [f'rated by user {u}' for u in fi.values['user']],
+                _bag(movies_rated, users - fi.offsets['user'], 1 / np.sqrt(count[movies_rated])))
+    keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
+    order = np.lexsort((members, keys))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])
+    return SideFeatures(tuple(n for n in SIDE_FEATURES if n in names), labels, offsets, n, indptr, members[order], weights[order])

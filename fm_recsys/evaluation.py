@@ -6,7 +6,7 @@
 __all__ = ['ALPHAS', 'top_k', 'ranking_metrics', 'UserSplit', 'split_users', 'movie_stats', 'baseline_scores', 'fm_scores',
            'relevance', 'evaluate', 'blend', 'choose_alpha', 'cold_start_table', 'known_user_table', 'plot_tables']
 
-# %% ../nbs/06_evaluation.ipynb #63dd91f2
+# %% ../nbs/06_evaluation.ipynb #73bcb719
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -15,9 +15,9 @@ import pandas as pd
 
 from .data import Prepared, atomic_write, load_prepared
 from .recommend import UserProfiles
-from .train import FMTrainer, TrainConfig
+from .train import TrainConfig, make_trainer
 
-# %% ../nbs/06_evaluation.ipynb #e9dd6073
+# %% ../nbs/06_evaluation.ipynb #d654f962
 def top_k(scores, k=10, exclude=None):
     "Column indices of the `k` best scores in each row (best first); `exclude` is a boolean mask of entries to skip"
     scores = np.where(exclude, -np.inf, scores) if exclude is not None else scores
@@ -36,7 +36,7 @@ def ranking_metrics(top, relevant):
     return dict(ndcg=float(((hits * discount).sum(1) / ideal).mean()), recall=float((hits.sum(1) / n_rel).mean()),
                 hit_rate=float(hits.any(1).mean()), users=int(keep.sum()))
 
-# %% ../nbs/06_evaluation.ipynb #1de24ed5
+# %% ../nbs/06_evaluation.ipynb #47415603
 @dataclass
 class UserSplit:
     "Ratings of users seen in training and of users held out entirely"
@@ -52,7 +52,7 @@ def split_users(data: Prepared, holdout_frac=0.1, seed=42):
     mask = np.isin(users, held)
     return UserSplit(np.flatnonzero(~mask), np.flatnonzero(mask), held)
 
-# %% ../nbs/06_evaluation.ipynb #f2dbf82e
+# %% ../nbs/06_evaluation.ipynb #cc5472ec
 def movie_stats(data: Prepared, rows):
     "Count and sum of ratings per movie position over `rows`"
     movies = data.X[rows, 1] - data.features.offsets['movie']
@@ -66,10 +66,10 @@ def baseline_scores(data: Prepared, rows, prior=50, seed=42):
     return {'most popular': count.astype(float), 'top rated (shrunk mean)': (total + prior * mean) / (count + prior),
             'random': np.random.default_rng(seed).random(len(count))}
 
-# %% ../nbs/06_evaluation.ipynb #b17685c3
+# %% ../nbs/06_evaluation.ipynb #fce8be38
 def fm_scores(model, data: Prepared, user_positions, with_user):
     "Movie scores (users × movies) of the FM for the given users, from metadata alone or with the user's own vector"
-    V, w = model.embedding.weight.detach().numpy(), model.bias.weight.detach().numpy()[:, 0]
+    V, w = (t.numpy() for t in model.folded())
     movies = data.features.field_range('movie')
     query = UserProfiles(data.X, data.features).meta[user_positions]  # age, gender, occupation offsets
     if with_user: query = np.column_stack([user_positions + data.features.offsets['user'], query])
@@ -85,7 +85,7 @@ def relevance(data: Prepared, rows, user_positions, threshold=4):
     rel[u[u >= 0], data.X[r[u >= 0], 1] - data.features.offsets['movie']] = True
     return rel
 
-# %% ../nbs/06_evaluation.ipynb #9cd1b426
+# %% ../nbs/06_evaluation.ipynb #7179a400
 def evaluate(score_sets, relevant, exclude=None, k=10):
     "A table of ranking metrics, one row per named score matrix (or per-movie score vector) in `score_sets`"
     rows = {}
@@ -94,8 +94,8 @@ def evaluate(score_sets, relevant, exclude=None, k=10):
         rows[name] = ranking_metrics(top_k(scores, k, exclude), relevant)
     return pd.DataFrame(rows).T
 
-# %% ../nbs/06_evaluation.ipynb #c0b0824c
-ALPHAS = (0, 0.25, 0.5, 1, 2, 4, 8)
+# %% ../nbs/06_evaluation.ipynb #7ce7b3d2
+ALPHAS = (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
 
 def _z(a): return (a - a.mean(-1, keepdims=True)) / (a.std(-1, keepdims=True) + 1e-12)
 
@@ -107,35 +107,35 @@ def choose_alpha(data: Prepared, users: UserSplit, config, seed=42, alphas=ALPHA
     "The blend weight with the best NDCG@10 on users held out of the training users (a model trained without them)"
     inner_data = Prepared(data.X[users.train_rows], data.y[users.train_rows], None, None, None, data.features, data.info)
     inner = split_users(inner_data, 0.1, seed + 1)
-    trainer = FMTrainer(data.features.n_features, config).fit(inner_data.X[inner.train_rows], inner_data.y[inner.train_rows], progress=False)
+    trainer = make_trainer(inner_data, config, inner.train_rows).fit(inner_data.X[inner.train_rows], inner_data.y[inner.train_rows], progress=False)
     fm = fm_scores(trainer.model, inner_data, inner.holdout_users, with_user=False)
     count, _ = movie_stats(inner_data, inner.train_rows)
     relevant = relevance(inner_data, inner.holdout_rows, inner.holdout_users)
     ndcg = {a: ranking_metrics(top_k(blend(fm, count, a)), relevant)['ndcg'] for a in alphas}
     return max(ndcg, key=ndcg.get), ndcg
 
-# %% ../nbs/06_evaluation.ipynb #61cb5061
+# %% ../nbs/06_evaluation.ipynb #4d241e39
 def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, seed=42):
     "Train on all but held-out users, rank for them from metadata alone: FM, FM blended with popularity, baselines; returns (table, alpha)"
     users = split_users(data, holdout_frac, seed)
     alpha, _ = choose_alpha(data, users, config, seed)
-    trainer = FMTrainer(data.features.n_features, config).fit(data.X[users.train_rows], data.y[users.train_rows], progress=False)
+    trainer = make_trainer(data, config, users.train_rows).fit(data.X[users.train_rows], data.y[users.train_rows], progress=False)
     fm = fm_scores(trainer.model, data, users.holdout_users, with_user=False)
     count, _ = movie_stats(data, users.train_rows)
     return evaluate({'FM, metadata only': fm, f'FM + popularity (alpha={alpha})': blend(fm, count, alpha),
                      **baseline_scores(data, users.train_rows, seed=seed)}, relevance(data, users.holdout_rows, users.holdout_users)), alpha
 
-# %% ../nbs/06_evaluation.ipynb #cd08d16f
+# %% ../nbs/06_evaluation.ipynb #6f92c820
 def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=False):
     "Train on the 90% split, rank for every user with their own vector, training movies excluded; FM against the baselines"
-    trainer = FMTrainer(data.features.n_features, config).fit(data.X[data.train_rows], data.y[data.train_rows], progress=progress)
+    trainer = make_trainer(data, config).fit(data.X[data.train_rows], data.y[data.train_rows], progress=progress)
     everyone = np.arange(len(data.features.values['user']))
     seen = relevance(data, data.train_rows, everyone, threshold=1)
     return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True),
                      'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False),
                      **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen)
 
-# %% ../nbs/06_evaluation.ipynb #40a05d7f
+# %% ../nbs/06_evaluation.ipynb #453baa86
 def plot_tables(tables, path=None):
     "Bar charts of NDCG@10 and HitRate@10 for each named table"
     fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 3.2))

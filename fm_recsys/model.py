@@ -5,26 +5,29 @@
 # %% auto #0
 __all__ = ['fm_interaction', 'fm_interaction_naive', 'FactorizationMachine']
 
-# %% ../nbs/01_model.ipynb #9aac11cd
-import itertools
+# %% ../nbs/01_model.ipynb #23f2d63c
+import itertools, warnings
 
 import torch
 from torch import nn
 
-# %% ../nbs/01_model.ipynb #088f29bb
-def fm_interaction(v):
-    "Σ_{i<j} <v_i, v_j> for each row of `v` (batch × fields × k), in O(kn) as ½ Σ_f[(Σ_i v_if)² − Σ_i v_if²]"
-    return 0.5 * (v.sum(1).pow(2) - v.pow(2).sum(1)).sum(1)
+# %% ../nbs/01_model.ipynb #ed76d189
+def fm_interaction(v, self_sq=None):
+    "Σ_{i<j} <v_i, v_j> for each row of `v` (batch × fields × k) in O(kn) as ½[‖Σ_i v_i‖² − Σ_i ‖v_i‖²]; `self_sq` (batch × fields) replaces ‖v_i‖²"
+    return 0.5 * (v.sum(1).pow(2).sum(1) - (v.pow(2).sum((1, 2)) if self_sq is None else self_sq.sum(1)))
 
-# %% ../nbs/01_model.ipynb #507163f7
+# %% ../nbs/01_model.ipynb #d14693f8
 def fm_interaction_naive(v):
     "Σ_{i<j} <v_i, v_j> by the O(kn²) double loop, for checking"
     return sum((v[:, i] * v[:, j]).sum(1) for i, j in itertools.combinations(range(v.shape[1]), 2))
 
-# %% ../nbs/01_model.ipynb #32fb5ef1
+# %% ../nbs/01_model.ipynb #51ed4b47
+# sparse CSR products are all this model needs of torch.sparse, and they are stable; the "beta" notice is noise
+warnings.filterwarnings('ignore', message='Sparse CSR tensor support is in beta')
+
 class FactorizationMachine(nn.Module):
     "A second-order FM over one shared feature space, predicting 5.5·sigmoid(w0 + Σ w_i + Σ_{i<j} <v_i, v_j>)"
-    def __init__(self, n_features, k=120, init_std=0.01, max_rating=5.5, random_state=None):
+    def __init__(self, n_features, k=120, init_std=0.01, max_rating=5.5, random_state=None, carried=None):
         super().__init__()
         self.max_rating = max_rating
         self.w0 = nn.Parameter(torch.zeros(1))
@@ -32,9 +35,41 @@ class FactorizationMachine(nn.Module):
         self.embedding = nn.Embedding(n_features, k)
         gen = torch.Generator().manual_seed(random_state) if random_state is not None else None
         for table in (self.bias, self.embedding): nn.init.trunc_normal_(table.weight, std=init_std, generator=gen)
+        self.has_carried = carried is not None
+        if self.has_carried:  # buffers, so that a saved model keeps the features its rows carry
+            for name, part in zip(('indptr', 'indices', 'values'), carried): self.register_buffer(f'carried_{name}', torch.as_tensor(part))
 
-    def logits(self, x):
-        "w0 + Σ w_i + Σ_{i<j} <v_i, v_j> for each row of feature offsets `x` (batch × fields)"
-        return self.w0 + self.bias(x).sum((1, 2)) + fm_interaction(self.embedding(x))
+    def carried(self, power=1):
+        "The carried features as a sparse CSR matrix (n_features × n_features) of their weights raised to `power`"
+        n = len(self.bias.weight)
+        return torch.sparse_csr_tensor(self.carried_indptr, self.carried_indices, self.carried_values ** power, (n, n), check_invariants=False)
 
-    def forward(self, x): return torch.sigmoid(self.logits(x)) * self.max_rating
+    def tables(self):
+        "Each feature's vector, weight and own square ‖v‖² with what it carries added in (square None if nothing is carried)"
+        V, w = self.embedding.weight, self.bias.weight
+        if not self.has_carried: return V, w[:, 0], None
+        Vw = torch.cat([V, w], 1)
+        Vw = Vw + self.carried() @ Vw
+        sq = V.pow(2).sum(1, keepdim=True)
+        return Vw[:, :-1], Vw[:, -1], (sq + self.carried(2) @ sq)[:, 0]
+
+    def logits(self, x, tables=None):
+        "w0 + Σ w_i + Σ_{i<j} <v_i, v_j> over each row of feature offsets `x` (batch × fields) and what they carry"
+        V, w, sq = tables or self.tables()
+        return self.w0 + w[x].sum(1) + fm_interaction(V[x], None if sq is None else sq[x])
+
+    def forward(self, x, tables=None): return torch.sigmoid(self.logits(x, tables)) * self.max_rating
+
+    @classmethod
+    def from_state(cls, state):
+        "The model saved as the state dict `state`, with the features it carries"
+        carried = tuple(state[f'carried_{n}'] for n in ('indptr', 'indices', 'values')) if 'carried_indptr' in state else None
+        model = cls(*state['embedding.weight'].shape, carried=carried)
+        model.load_state_dict(state)
+        return model
+
+    def folded(self):
+        "Per-feature vectors and biases with carried features folded in: w0 + Σ bias_i + Σ_{i<j} <V_i, V_j> is the logit"
+        with torch.no_grad():
+            V, w, sq = self.tables()
+            return V.detach(), (w if sq is None else w + 0.5 * (V.pow(2).sum(1) - sq)).detach()

@@ -6,7 +6,7 @@
 __all__ = ['parse_age', 'parse_gender', 'parse_occupation', 'UserProfiles', 'Query', 'make_query', 'Recommender',
            'InProcessRecommender']
 
-# %% ../nbs/04_recommend.ipynb #d60ba732
+# %% ../nbs/04_recommend.ipynb #87ff3b6c
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pandas as pd
 from .data import AGES, GENDERS, OCCUPATIONS, DataError, FeatureIndex
 from .embeddings import Embeddings, movie_frame, similar_movies, top_n
 
-# %% ../nbs/04_recommend.ipynb #742c82e5
+# %% ../nbs/04_recommend.ipynb #b4818dd1
 def _parse(value, table, field, aliases={}):
     "The MovieLens code of `value`, given as a code or a label of `table` (case-insensitive)"
     text = str(value).strip().lower()
@@ -29,7 +29,7 @@ def parse_age(value): return _parse(value, AGES, 'age', {'<18': 1, 'under18': 1,
 def parse_gender(value): return _parse(value, GENDERS, 'gender', {'female': 'F', 'male': 'M'})
 def parse_occupation(value): return _parse(value, OCCUPATIONS, 'occupation')
 
-# %% ../nbs/04_recommend.ipynb #cdbbac75
+# %% ../nbs/04_recommend.ipynb #f1546298
 class UserProfiles:
     "Each known user's metadata feature offsets and the movies they rated"
     def __init__(self, X, features: FeatureIndex):
@@ -57,7 +57,7 @@ class UserProfiles:
         p = self.position(user)
         return self.rated[self.start[p]:self.start[p + 1]]
 
-# %% ../nbs/04_recommend.ipynb #149c0c07
+# %% ../nbs/04_recommend.ipynb #ed2d7952
 @dataclass
 class Query:
     "The feature offsets whose vectors make the query, and the movie positions to leave out"
@@ -77,7 +77,7 @@ def make_query(features: FeatureIndex, profiles: UserProfiles = None, user=None,
     parsers = dict(age=parse_age, gender=parse_gender, occupation=parse_occupation)
     return Query([features.index(k, parsers[k](v)) for k, v in given.items()], np.array([], np.int64))
 
-# %% ../nbs/04_recommend.ipynb #90a31fd7
+# %% ../nbs/04_recommend.ipynb #70d92b87
 class Recommender:
     "The interface of every backend: `recommend` for new or known users, `similar` for movies"
     features: FeatureIndex
@@ -90,7 +90,7 @@ class Recommender:
         "The `n` movies most cosine-similar to `movie` (a title or MovieLens id)"
         raise NotImplementedError
 
-# %% ../nbs/04_recommend.ipynb #47f6b267
+# %% ../nbs/04_recommend.ipynb #fdaffc13
 class InProcessRecommender(Recommender):
     "Ranks movies in-process with numpy from the training artifacts"
     def __init__(self, embeddings: Embeddings, profiles: UserProfiles):

@@ -1,11 +1,13 @@
-"The O(kn) lemma, the closed-form gradients, reproducibility and the NaN guard."
+"The O(kn) lemma, the closed-form gradients (also with carried side features), reproducibility and the NaN guard."
 import numpy as np
 import pytest
 import torch
 
-from fm_recsys.data import load_prepared
+from fm_recsys.data import SIDE_FEATURES, load_prepared, prepare, side_features
 from fm_recsys.model import FactorizationMachine, fm_interaction, fm_interaction_naive
-from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, fm_gradients
+from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, fm_gradients, make_trainer
+
+from conftest import write_ml1m
 
 
 @pytest.mark.parametrize('fields, k', [(2, 1), (5, 8), (7, 33)])
@@ -14,16 +16,51 @@ def test_interaction_lemma(fields, k):
     torch.testing.assert_close(fm_interaction(v), fm_interaction_naive(v))
 
 
-@pytest.mark.parametrize('seed', range(3))
-def test_closed_form_gradients_match_autograd(seed):
+def _random_carried(n, n_keys, seed):
+    "Features 0..n_keys-1 each carry up to 5 of the others, with random weights"
     gen = torch.Generator().manual_seed(seed)
-    model = FactorizationMachine(40, 6, init_std=0.5, random_state=seed).double()
-    x, y = torch.randint(0, 40, (64, 5), generator=gen), torch.randint(1, 6, (64,), generator=gen).double()
+    counts = torch.randint(0, 6, (n_keys,), generator=gen)
+    members = torch.cat([torch.randperm(n - n_keys, generator=gen)[:c] + n_keys for c in counts.tolist()])
+    indptr = torch.cat([torch.zeros(1, dtype=torch.long), counts.cumsum(0), torch.full((n - n_keys,), int(counts.sum()))])
+    return indptr, members, torch.rand(len(members), generator=gen, dtype=torch.float64)
+
+
+@pytest.mark.parametrize('seed, carries', [(0, False), (1, False), (2, True), (3, True)])
+def test_closed_form_gradients_match_autograd(seed, carries):
+    gen = torch.Generator().manual_seed(seed)
+    model = FactorizationMachine(40, 6, init_std=0.5, random_state=seed, carried=_random_carried(40, 25, seed) if carries else None).double()
+    x, y = torch.randint(0, 25, (64, 5), generator=gen), torch.randint(1, 6, (64,), generator=gen).double()
     loss = torch.nn.functional.mse_loss(model(x), y)
     loss.backward()
     expected = [p.grad.clone() for p in model.parameters()]
     torch.testing.assert_close(fm_gradients(model, x, y), loss.detach())
     for want, p in zip(expected, model.parameters()): torch.testing.assert_close(p.grad, want)
+
+
+def test_side_features_of_a_small_data_set(tmp_path):
+    data = prepare(write_ml1m(tmp_path/'ml'), tmp_path/'out', valid_frac=1/6, seed=0)
+    side = side_features(data)
+    fi = data.features
+    carried = lambda f: dict(zip(side.indices[side.indptr[f]:side.indptr[f + 1]].tolist(), side.values[side.indptr[f]:side.indptr[f + 1]].tolist()))
+    genre, year, rated, rater = (side.offsets[f] for f in ('genre', 'year', 'rated', 'rater'))
+    # Nosferatu (1922): Horror at weight 1, year 1922, its raters in training at 1/sqrt(count)
+    nosferatu = fi.index('movie', 3)
+    raters = [u for u, m in data.X[data.train_rows][:, :2] if m == nosferatu]
+    want = {genre + side.labels['genre'].index('Horror'): 1.0, year + side.labels['year'].index(1922): 1.0}
+    want |= {rater + u - fi.offsets['user']: pytest.approx(1 / np.sqrt(len(raters))) for u in raters}
+    assert carried(nosferatu) == want
+    # a user carries exactly the movies they rated in training; the validation rating is not among them
+    (u, m), = data.X[data.valid_rows][:, :2]
+    assert m - fi.offsets['movie'] + rated not in carried(u)
+    assert len(carried(u)) == (data.X[data.train_rows, 0] == u).sum()
+    assert carried(fi.index('age', 1)) == {}
+    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters\\)"): side_features(data, ('time',))
+
+
+def test_implicit_sets_from_validation_pairs_only_when_asked(prepared_dir):
+    data = load_prepared(prepared_dir)
+    n_train = lambda c: int(make_trainer(data, TrainConfig(k=2, side=('rated',), implicit_from_valid=c)).model.carried_indptr[-1])
+    assert n_train(False) == len(data.train_rows) and n_train(True) == len(data.train_rows) + len(data.valid_rows)
 
 
 def _fit(prepared_dir, **config):
@@ -39,6 +76,18 @@ def test_same_seed_same_numbers(prepared_dir):
     assert torch.equal(a.model.embedding.weight, b.model.embedding.weight)
     assert not torch.equal(a.model.embedding.weight, c.model.embedding.weight)
     assert a.history[-1]['valid_rmse'] < 1.0  # it learned something: a constant 3.58 scores about 1.12
+
+
+def test_side_features_learn_and_fold(prepared_dir):
+    data = load_prepared(prepared_dir)
+    tr, va = data.train_rows[:100_000], data.valid_rows[:10_000]
+    trainer = make_trainer(data, TrainConfig(k=8, epochs=2, batch_size=4096, lr=3e-3, weight_decay=1e-4, side=SIDE_FEATURES), tr)
+    trainer.fit(data.X[tr], data.y[tr], data.X[va], data.y[va], progress=False)
+    assert trainer.history[-1]['valid_rmse'] < 1.0
+    V, b = trainer.model.folded()
+    x = torch.as_tensor(data.X[va[:500]])
+    logits = trainer.model.w0 + b[x].sum(1) + fm_interaction(V[x])
+    torch.testing.assert_close(logits, trainer.model.logits(x).detach(), rtol=1e-4, atol=1e-4)
 
 
 def test_fast_loop_follows_the_reference_loop(prepared_dir):
