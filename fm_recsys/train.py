@@ -6,7 +6,7 @@
 __all__ = ['LOOPS', 'TUNED', 'TrainConfig', 'TrainingError', 'carried_transposes', 'fm_gradients', 'rmse', 'FMTrainer',
            'make_trainer', 'plot_history', 'save_artifacts', 'train']
 
-# %% ../nbs/02_training.ipynb #f6006da1
+# %% ../nbs/02_training.ipynb #a221ef85
 import json, math, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .data import SIDE_FEATURES, Prepared, atomic_write, load_prepared, side_features
 from .model import FactorizationMachine
 
-# %% ../nbs/02_training.ipynb #99e6ff0f
+# %% ../nbs/02_training.ipynb #0d3dac57
 @dataclass
 class TrainConfig:
     "Hyperparameters of one training run; the defaults are the seed's configuration"
@@ -41,7 +41,7 @@ class TrainConfig:
 class TrainingError(RuntimeError):
     "Training diverged (the loss is no longer finite)"
 
-# %% ../nbs/02_training.ipynb #f5d7ae5d
+# %% ../nbs/02_training.ipynb #1dbdb057
 def carried_transposes(model: FactorizationMachine):
     "Cᵀ and (C∘C)ᵀ of the model's carried features, which send gradients back to them (None if nothing is carried)"
     if not model.has_carried: return None
@@ -61,20 +61,22 @@ def fm_gradients(model: FactorizationMachine, x, y, transposes=None):
     pred = torch.sigmoid(z) * model.max_rating
     err = pred - y
     dz = (2 / B) * err * pred * (1 - pred / model.max_rating)  # ∂L/∂z
-    # per feature f: S_f = Σ dz·s and D_f = Σ dz over the batch rows holding f; then ∂L/∂v_f = S_f − D_f v_f
-    SD = torch.zeros(len(emb), emb.shape[1] + 1, dtype=emb.dtype)
-    SD.index_add_(0, flat, torch.cat([s * dz[:, None], dz[:, None]], 1).repeat_interleave(F, 0))
-    D = SD[:, -1:]
-    emb.grad, bias.grad = SD[:, :-1] - D * emb, D.clone()
-    if model.has_carried:  # feature j carried by f with weight c: ∂L/∂v_j += c S_f − c² D_f v_j, ∂L/∂w_j += c D_f
+    raw = emb.index_select(0, flat).view(B, F, -1) if model.has_carried else v
+    if emb.grad is None: emb.grad = torch.zeros_like(emb)
+    else: emb.grad.zero_()
+    emb.grad.index_add_(0, flat, (s.unsqueeze(1) - raw).mul_(dz.view(B, 1, 1)).view(B * F, -1))
+    D = torch.bincount(flat, dz.repeat_interleave(F), minlength=len(bias)).unsqueeze(1).to(bias.dtype)  # Σ dz over rows holding f
+    bias.grad = D
+    if model.has_carried:  # j carried by f with weight c: ∂L/∂v_j += c S_f − c² D_f v_j with S_f = Σ dz·s, ∂L/∂w_j += c D_f
         Ct, C2t = transposes or carried_transposes(model)
-        back = Ct @ SD
+        S = torch.zeros_like(emb).index_add_(0, flat, (s * dz[:, None]).repeat_interleave(F, 0))
+        back = Ct @ torch.cat([S, D], 1)
         emb.grad += back[:, :-1] - (C2t @ D) * emb
-        bias.grad += back[:, -1:]
+        bias.grad = D + back[:, -1:]
     w0.grad = dz.sum().reshape(1)
     return err.pow(2).mean()
 
-# %% ../nbs/02_training.ipynb #7962f4b1
+# %% ../nbs/02_training.ipynb #2f6ae1c1
 def rmse(pred, y): return float(np.sqrt(np.mean((np.asarray(pred, np.float64) - np.asarray(y, np.float64)) ** 2)))
 
 class FMTrainer:
@@ -92,7 +94,7 @@ class FMTrainer:
             tables = self.model.tables()
             return torch.cat([self.model(X[i:i + batch_size], tables) for i in range(0, len(X), batch_size)]).numpy()
 
-# %% ../nbs/02_training.ipynb #27b490e3
+# %% ../nbs/02_training.ipynb #3d6384be
 def _check_loss(loss, epoch, batch, lr):
     if not math.isfinite(loss):
         raise TrainingError(f'the training loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate (lr={lr}) or check the data')
@@ -125,7 +127,7 @@ def _epoch_reference(trainer, X, y, opt, gen, bar):
         bar.update(1)
     return total / len(X)
 
-# %% ../nbs/02_training.ipynb #24823269
+# %% ../nbs/02_training.ipynb #fadf2907
 LOOPS = dict(fast=_epoch_fast, reference=_epoch_reference)
 
 @patch
@@ -150,10 +152,10 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
         if progress: print(', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in row.items()))
     return self
 
-# %% ../nbs/02_training.ipynb #9a7c28f9
+# %% ../nbs/02_training.ipynb #dbee97a3
 TUNED = TrainConfig(k=64, lr=3e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=4096, side=SIDE_FEATURES)
 
-# %% ../nbs/02_training.ipynb #09f10772
+# %% ../nbs/02_training.ipynb #916f6c3a
 def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
     if not config.side: return FMTrainer(data.features.n_features, config)
@@ -161,10 +163,10 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     side = side_features(data, config.side, rows)
     return FMTrainer(side.n_features, config, (side.indptr, side.indices, side.values))
 
-# %% ../nbs/02_training.ipynb #9852fc27
+# %% ../nbs/02_training.ipynb #ee0efc75
 TUNED = TrainConfig(k=64, lr=3e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=4096, side=SIDE_FEATURES)
 
-# %% ../nbs/02_training.ipynb #4b70f11a
+# %% ../nbs/02_training.ipynb #e3203590
 def plot_history(history, path=None):
     "Train and validation RMSE per epoch; saved as PNG if `path` is given"
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -177,7 +179,7 @@ def plot_history(history, path=None):
         with atomic_write(path) as tmp: fig.savefig(tmp, format='png', dpi=110)
     return fig
 
-# %% ../nbs/02_training.ipynb #72a71b8a
+# %% ../nbs/02_training.ipynb #37c0e88c
 def save_artifacts(trainer, artifacts_dir, data_info):
     "Write `embeddings.npz` (folded vectors and biases of the prepared features), `model.pt`, `metrics.json` and `training_curve.png`"
     out = Path(artifacts_dir)
@@ -191,7 +193,7 @@ def save_artifacts(trainer, artifacts_dir, data_info):
     plt.close(plot_history(trainer.history, out/'training_curve.png'))
     return metrics
 
-# %% ../nbs/02_training.ipynb #3b13e149
+# %% ../nbs/02_training.ipynb #c0f444e3
 def train(artifacts_dir, config=TrainConfig(), progress=True):
     "Train on the prepared data in `artifacts_dir` and write the model artifacts beside it; return the metrics"
     data = load_prepared(artifacts_dir)
