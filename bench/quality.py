@@ -17,7 +17,7 @@ from fm_recsys.evaluation import cold_start_table, known_user_table
 from fm_recsys.train import TUNED, TrainConfig, make_trainer, rmse
 
 
-def rmse_rows(data):
+def rmse_rows():
     "(name, config) of every row of the RMSE table"
     plain = dataclasses.replace(TUNED, side=())
     return [('biases only (seed, k=0)', TrainConfig(k=0)), ('seed FM (k=120)', TrainConfig()), ('tuned FM, no side features', plain),
@@ -36,7 +36,7 @@ def main():
     print(f'MovieLens 1M, {len(y):,} training / {len(yv):,} validation ratings (split seed {data.info["seed"]})\n')
     print(f'{"model":<42} {"valid RMSE":>10} {"train s":>8}')
     print(f'{"global mean":<42} {rmse(np.full(len(yv), y.mean()), yv):>10.4f} {0:>8.1f}')
-    for name, config in rmse_rows(data):
+    for name, config in rmse_rows():
         start = time.perf_counter()
         trainer = make_trainer(data, config).fit(data.X[data.train_rows], y, data.X[data.valid_rows], yv, progress=False)
         print(f'{name:<42} {trainer.history[-1]["valid_rmse"]:>10.4f} {time.perf_counter() - start:>8.1f}', flush=True)

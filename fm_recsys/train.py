@@ -152,9 +152,6 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
         if progress: print(', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in row.items()))
     return self
 
-# %% ../nbs/02_training.ipynb #dbee97a3
-TUNED = TrainConfig(k=64, lr=3e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=4096, side=SIDE_FEATURES)
-
 # %% ../nbs/02_training.ipynb #916f6c3a
 def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
