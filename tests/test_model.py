@@ -5,7 +5,7 @@ import torch
 
 from fm_recsys.data import SIDE_FEATURES, load_prepared, prepare, side_features
 from fm_recsys.model import FactorizationMachine, fm_interaction, fm_interaction_naive
-from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, fm_gradients, make_trainer
+from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, rating_mse
 
 from conftest import write_ml1m
 
@@ -33,7 +33,13 @@ def test_closed_form_gradients_match_autograd(seed, carries):
     loss = torch.nn.functional.mse_loss(model(x), y)
     loss.backward()
     expected = [p.grad.clone() for p in model.parameters()]
-    torch.testing.assert_close(fm_gradients(model, x, y), loss.detach())
+    torch.testing.assert_close(fm_gradients(model, x, rating_mse(y, model.max_rating)), loss.detach())
+    for want, p in zip(expected, model.parameters()): torch.testing.assert_close(p.grad, want)
+    model.zero_grad()
+    loss = -torch.nn.functional.logsigmoid(model.logits(x[:32]) - model.logits(x[32:])).mean()
+    loss.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    torch.testing.assert_close(fm_gradients(model, x, bpr), loss.detach())
     for want, p in zip(expected, model.parameters()): torch.testing.assert_close(p.grad, want)
 
 
@@ -102,3 +108,9 @@ def test_diverging_loss_stops_with_a_clear_error(prepared_dir):
 
 def test_unknown_loop(prepared_dir):
     with pytest.raises(ValueError, match="unknown loop 'fastest' \\(valid: fast, reference\\)"): _fit(prepared_dir, loop='fastest')
+
+
+def test_unknown_loss_is_refused(prepared_dir):
+    data = load_prepared(prepared_dir)
+    with pytest.raises(ValueError, match="unknown loss 'hinge' \\(valid: mse, bpr\\)"):
+        make_trainer(data, TrainConfig(k=2, loss='hinge')).fit(data.X[:10], data.y[:10], progress=False)
