@@ -125,9 +125,9 @@ def _epoch_fast(trainer, X, y, opt, gen, bar):
         for b, start in enumerate(range(0, len(X), bs)):
             idx = order[start:start + bs]
             if trainer.config.loss == 'bpr':  # each positive row against itself with a random movie
-                (column, items), negative = trainer.items, X[idx]
-                negative[:, column] = torch.randint(items.start, items.stop, (len(idx),), generator=gen)
-                loss = fm_gradients(model, torch.cat([X[idx], negative]), bpr, transposes).item()
+                (column, items), positive = trainer.items, X[idx]
+                negative = positive.clone(); negative[:, column] = torch.randint(items.start, items.stop, (len(idx),), generator=gen)
+                loss = fm_gradients(model, torch.cat([positive, negative]), bpr, transposes).item()
             else: loss = fm_gradients(model, X[idx], rating_mse(y[idx], model.max_rating), transposes).item()
             _check_loss(loss, len(trainer.history) + 1, b, trainer.config.lr)
             opt.step()
