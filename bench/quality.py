@@ -1,12 +1,12 @@
 """Rating accuracy and ranking quality on MovieLens 1M, as reported in the README.
 
-Usage: python bench/quality.py [--data-dir DIR] [--skip-ranking]
+Usage: python bench/quality.py [--data-dir DIR] [--only rmse|ranking]
 Prints, on the seeded 10% split: validation RMSE and training time of the global mean, a bias-only model, the seed's
 FM, the tuned FM (hyperparameters chosen on an inner split by bench/tune.py), the tuned FM with each side feature
 alone and with all of them (the best model), and the Netflix-prize variant whose implicit sets also hold the
 validation pairs (without their ratings). Then NDCG/Recall/HitRate@10 for new users (10% of users held out, ranked
-from metadata alone) and for known users (their 10%-split movies rated 4+, training movies excluded), for the seed FM
-and the best model, each against popularity, shrunk-mean and random.
+from metadata alone) and for known users (their 10%-split movies rated 4+, training movies excluded), for the seed FM,
+the best model and the BPR ranker (`RANKER`, chosen on the inner split), each against popularity, shrunk-mean and random.
 """
 import argparse, dataclasses, tempfile, time
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from fm_recsys.data import SIDE_FEATURES, prepare
 from fm_recsys.evaluation import cold_start_table, known_user_table
-from fm_recsys.train import TUNED, TrainConfig, make_trainer, rmse
+from fm_recsys.train import RANKER, TUNED, TrainConfig, make_trainer, rmse
 
 
 def rmse_rows():
@@ -29,11 +29,18 @@ def rmse_rows():
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
-    p.add_argument('--skip-ranking', action='store_true', help='only the RMSE table')
+    p.add_argument('--only', choices=('rmse', 'ranking'), help='print only this table (default: both)')
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     y, yv = data.y[data.train_rows], data.y[data.valid_rows]
     print(f'MovieLens 1M, {len(y):,} training / {len(yv):,} validation ratings (split seed {data.info["seed"]})\n')
+    if args.only != 'ranking': rmse_table(data)
+    if args.only != 'rmse': ranking_tables(data)
+
+
+def rmse_table(data):
+    "Print validation RMSE and training time of every row of `rmse_rows`, after the global mean"
+    y, yv = data.y[data.train_rows], data.y[data.valid_rows]
     print(f'{"model":<42} {"valid RMSE":>10} {"train s":>8}')
     print(f'{"global mean":<42} {rmse(np.full(len(yv), y.mean()), yv):>10.4f} {0:>8.1f}')
     for name, config in rmse_rows():
@@ -41,8 +48,11 @@ def main():
         trainer = make_trainer(data, config).fit(data.X[data.train_rows], y, data.X[data.valid_rows], yv, progress=False)
         print(f'{name:<42} {trainer.history[-1]["valid_rmse"]:>10.4f} {time.perf_counter() - start:>8.1f}', flush=True)
     print('* uses which movies the validation users rated (not how): Netflix-prize style, not comparable to the rows above')
-    if args.skip_ranking: return
-    for title, config in (('seed FM', TrainConfig()), ('best model', TUNED)):
+
+
+def ranking_tables(data):
+    "Print the new-user and known-user ranking tables of the seed FM, the best RMSE model and the BPR ranker"
+    for title, config in (('seed FM', TrainConfig()), ('best model (RMSE)', TUNED), ('ranker (BPR)', RANKER)):
         print(f'\n== {title}\nnew users: 10% of users held out, ranked from age, gender and occupation alone')
         table, alpha = cold_start_table(data, config)
         print(table.to_string(float_format=lambda v: f'{v:.4f}'))

@@ -6,7 +6,7 @@
 __all__ = ['ALPHAS', 'top_k', 'ranking_metrics', 'UserSplit', 'split_users', 'movie_stats', 'baseline_scores', 'fm_scores',
            'relevance', 'evaluate', 'blend', 'choose_alpha', 'cold_start_table', 'known_user_table', 'plot_tables']
 
-# %% ../nbs/06_evaluation.ipynb #73bcb719
+# %% ../nbs/06_evaluation.ipynb #614fdd4e
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -15,9 +15,9 @@ import pandas as pd
 
 from .data import Prepared, atomic_write, load_prepared
 from .recommend import UserProfiles
-from .train import TrainConfig, make_trainer
+from .train import RELEVANT_RATING, TrainConfig, make_trainer
 
-# %% ../nbs/06_evaluation.ipynb #d654f962
+# %% ../nbs/06_evaluation.ipynb #e222541a
 def top_k(scores, k=10, exclude=None):
     "Column indices of the `k` best scores in each row (best first); `exclude` is a boolean mask of entries to skip"
     scores = np.where(exclude, -np.inf, scores) if exclude is not None else scores
@@ -36,7 +36,7 @@ def ranking_metrics(top, relevant):
     return dict(ndcg=float(((hits * discount).sum(1) / ideal).mean()), recall=float((hits.sum(1) / n_rel).mean()),
                 hit_rate=float(hits.any(1).mean()), users=int(keep.sum()))
 
-# %% ../nbs/06_evaluation.ipynb #47415603
+# %% ../nbs/06_evaluation.ipynb #7fad8770
 @dataclass
 class UserSplit:
     "Ratings of users seen in training and of users held out entirely"
@@ -52,7 +52,7 @@ def split_users(data: Prepared, holdout_frac=0.1, seed=42):
     mask = np.isin(users, held)
     return UserSplit(np.flatnonzero(~mask), np.flatnonzero(mask), held)
 
-# %% ../nbs/06_evaluation.ipynb #cc5472ec
+# %% ../nbs/06_evaluation.ipynb #9760e3f8
 def movie_stats(data: Prepared, rows):
     "Count and sum of ratings per movie position over `rows`"
     movies = data.X[rows, 1] - data.features.offsets['movie']
@@ -66,7 +66,7 @@ def baseline_scores(data: Prepared, rows, prior=50, seed=42):
     return {'most popular': count.astype(float), 'top rated (shrunk mean)': (total + prior * mean) / (count + prior),
             'random': np.random.default_rng(seed).random(len(count))}
 
-# %% ../nbs/06_evaluation.ipynb #fce8be38
+# %% ../nbs/06_evaluation.ipynb #e4476452
 def fm_scores(model, data: Prepared, user_positions, with_user):
     "Movie scores (users × movies) of the FM for the given users, from metadata alone or with the user's own vector"
     V, w = (t.numpy() for t in model.folded())
@@ -76,7 +76,7 @@ def fm_scores(model, data: Prepared, user_positions, with_user):
     q = V[query].sum(1)
     return w[movies.start:movies.stop] + q @ V[movies.start:movies.stop].T
 
-def relevance(data: Prepared, rows, user_positions, threshold=4):
+def relevance(data: Prepared, rows, user_positions, threshold=RELEVANT_RATING):
     "Boolean matrix (users × movies): the user rated the movie at least `threshold` in `rows`"
     rel = np.zeros((len(user_positions), len(data.features.values['movie'])), bool)
     lookup = np.full(len(data.features.values['user']), -1); lookup[user_positions] = np.arange(len(user_positions))
@@ -85,7 +85,7 @@ def relevance(data: Prepared, rows, user_positions, threshold=4):
     rel[u[u >= 0], data.X[r[u >= 0], 1] - data.features.offsets['movie']] = True
     return rel
 
-# %% ../nbs/06_evaluation.ipynb #7179a400
+# %% ../nbs/06_evaluation.ipynb #fc1fef32
 def evaluate(score_sets, relevant, exclude=None, k=10):
     "A table of ranking metrics, one row per named score matrix (or per-movie score vector) in `score_sets`"
     rows = {}
@@ -94,7 +94,7 @@ def evaluate(score_sets, relevant, exclude=None, k=10):
         rows[name] = ranking_metrics(top_k(scores, k, exclude), relevant)
     return pd.DataFrame(rows).T
 
-# %% ../nbs/06_evaluation.ipynb #7ce7b3d2
+# %% ../nbs/06_evaluation.ipynb #37cd712c
 ALPHAS = (0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
 
 def _z(a): return (a - a.mean(-1, keepdims=True)) / (a.std(-1, keepdims=True) + 1e-12)
@@ -114,7 +114,7 @@ def choose_alpha(data: Prepared, users: UserSplit, config, seed=42, alphas=ALPHA
     ndcg = {a: ranking_metrics(top_k(blend(fm, count, a)), relevant)['ndcg'] for a in alphas}
     return max(ndcg, key=ndcg.get), ndcg
 
-# %% ../nbs/06_evaluation.ipynb #4d241e39
+# %% ../nbs/06_evaluation.ipynb #695e4e4e
 def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, seed=42):
     "Train on all but held-out users, rank for them from metadata alone: FM, FM blended with popularity, baselines; returns (table, alpha)"
     users = split_users(data, holdout_frac, seed)
@@ -125,7 +125,7 @@ def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, see
     return evaluate({'FM, metadata only': fm, f'FM + popularity (alpha={alpha})': blend(fm, count, alpha),
                      **baseline_scores(data, users.train_rows, seed=seed)}, relevance(data, users.holdout_rows, users.holdout_users)), alpha
 
-# %% ../nbs/06_evaluation.ipynb #6f92c820
+# %% ../nbs/06_evaluation.ipynb #72ea53c5
 def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=False):
     "Train on the 90% split, rank for every user with their own vector, training movies excluded; FM against the baselines"
     trainer = make_trainer(data, config).fit(data.X[data.train_rows], data.y[data.train_rows], progress=progress)
@@ -135,7 +135,7 @@ def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=Fal
                      'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False),
                      **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen)
 
-# %% ../nbs/06_evaluation.ipynb #453baa86
+# %% ../nbs/06_evaluation.ipynb #87bc6a0a
 def plot_tables(tables, path=None):
     "Bar charts of NDCG@10 and HitRate@10 for each named table"
     fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 3.2))
