@@ -32,8 +32,7 @@ def main():
     p.add_argument('--only', choices=('rmse', 'ranking'), help='print only this table (default: both)')
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
-    y, yv = data.y[data.train_rows], data.y[data.valid_rows]
-    print(f'MovieLens 1M, {len(y):,} training / {len(yv):,} validation ratings (split seed {data.info["seed"]})\n')
+    print(f'MovieLens 1M, {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings (split seed {data.info["seed"]})\n')
     if args.only != 'ranking': rmse_table(data)
     if args.only != 'rmse': ranking_tables(data)
 

@@ -9,7 +9,7 @@ __all__ = ['RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'RANKER', 'TrainConfig
 
 # %% ../nbs/02_training.ipynb #077d070f
 import json, math, time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
