@@ -311,7 +311,7 @@ def inner_split(data: Prepared, valid_frac=1/9, seed=1):
     return replace(data, train_rows=data.train_rows[train], valid_rows=data.train_rows[valid])
 
 # %% ../nbs/00_data.ipynb #1e50be7a
-SIDE_FEATURES = ('genres', 'year', 'rated', 'raters')
+SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings')
 
 def release_year(title):
     "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
@@ -334,11 +334,12 @@ class SideFeatures:
 def _bag(keys, members, weights):
     return np.asarray(keys, np.int64), np.asarray(members, np.int64), np.asarray(weights, np.float32)
 
-def side_features(data: Prepared, names=SIDE_FEATURES, rows=None):
-    "The side features `names` of the prepared data; the implicit sets come from `rows` (default: the training rows)"
+def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=None):
+    "The side features `names` of the prepared data; implicit sets from `rows` (default: training rows), ratings from `rated_rows` (default: `rows`)"
     unknown = [n for n in names if n not in SIDE_FEATURES]
     if unknown: raise ValueError(f'unknown side feature {unknown[0]!r} (valid: {", ".join(SIDE_FEATURES)})')
     fi, rows = data.features, data.train_rows if rows is None else rows
+    rated_rows = rows if rated_rows is None else rated_rows
     movies, movie_offsets = fi.labels['movie'], np.asarray(fi.field_range('movie'))
     users, movies_rated = data.X[rows, 0], data.X[rows, 1]
     n, labels, offsets, bags = fi.n_features, {}, {}, []
@@ -365,6 +366,10 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None):
             count = np.bincount(movies_rated, minlength=fi.n_features)
             add('rater', [f'rated by user {u}' for u in fi.values['user']],
                 _bag(movies_rated, users - fi.offsets['user'], 1 / np.sqrt(count[movies_rated])))
+        elif name == 'ratings':
+            raters, rated, r = data.X[rated_rows, 0], data.X[rated_rows, 1], data.y[rated_rows]
+            count = np.bincount(raters, minlength=fi.n_features)
+            add('rating', [f'rating of {t}' for t in movies], _bag(raters, rated - movie_offsets[0], (r - r.mean()) / np.sqrt(count[raters])))
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
     order = np.lexsort((members, keys))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'RANKER', 'TrainConfig', 'TrainingError', 'carried_transposes',
-           'rating_mse', 'bpr', 'fm_gradients', 'rmse', 'FMTrainer', 'make_trainer', 'plot_history', 'save_artifacts',
-           'train']
+           'rating_mse', 'bpr', 'fm_gradients', 'RatingLeaveOut', 'rmse', 'FMTrainer', 'make_trainer', 'plot_history',
+           'save_artifacts', 'train']
 
 # %% ../nbs/02_training.ipynb #077d070f
 import json, math, time
@@ -67,7 +67,7 @@ def bpr(z):
     return F.softplus(-gap).mean(), torch.cat([dgap, -dgap])
 
 @torch.no_grad()
-def fm_gradients(model: FactorizationMachine, x, loss, transposes=None):
+def fm_gradients(model: FactorizationMachine, x, loss, transposes=None, left_out=None):
     "Set the parameters' `.grad` to the gradient of `loss` (see `rating_mse`, `bpr`) of the logits of rows `x`, in closed form; return the loss"
     emb, bias, w0 = model.embedding.weight, model.bias.weight, model.w0
     V, w, sq = model.tables()
@@ -76,7 +76,13 @@ def fm_gradients(model: FactorizationMachine, x, loss, transposes=None):
     s = v.sum(1)
     # Σ_i ‖v_i‖² as a norm over each flattened row: one pass, no B × F × k temporary
     own = torch.linalg.vector_norm(v.view(B, -1), dim=1).pow(2) if sq is None else sq.index_select(0, flat).view(B, F).sum(1)
-    z = w0 + w.index_select(0, flat).view(B, F).sum(1) + 0.5 * (s.pow(2).sum(1) - own)
+    linear = w.index_select(0, flat).view(B, F).sum(1)
+    if left_out is not None:  # each row drops the carried piece c·v_p holding its own rating (see `RatingLeaveOut`)
+        p, c = left_out
+        c = c.to(emb.dtype)
+        dropped = c[:, None] * emb.index_select(0, p)
+        s, own, linear = s - dropped, own - dropped.pow(2).sum(1), linear - c * bias[p, 0]
+    z = w0 + linear + 0.5 * (s.pow(2).sum(1) - own)
     value, dz = loss(z)
     raw = emb.index_select(0, flat).view(B, F, -1) if model.has_carried else v
     if emb.grad is None: emb.grad = torch.zeros_like(emb)
@@ -90,16 +96,36 @@ def fm_gradients(model: FactorizationMachine, x, loss, transposes=None):
         back = Ct @ torch.cat([S, D], 1)
         emb.grad += back[:, :-1] - (C2t @ D) * emb
         bias.grad = D + back[:, -1:]
+    if left_out is not None:  # the carried sums gave p a share of the rows that dropped it: ∂z/∂v_p = c(s − c v_p) there; take it back
+        emb.grad.index_add_(0, p, (s - dropped).mul_((c * dz)[:, None]), alpha=-1)
+        bias.grad.index_add_(0, p, (c * dz)[:, None], alpha=-1)
     w0.grad = dz.sum().reshape(1)
     return value
+
+# %% ../nbs/02_training.ipynb #68fa5c58
+class RatingLeaveOut:
+    "For rows of offsets: the carried feature holding each row's own rating, and its weight in the row's user bag (0 if absent)"
+    def __init__(self, carried, user_col, movie_col, shift):
+        indptr, indices, values = (torch.as_tensor(a) for a in carried)
+        self.n = len(indptr) - 1
+        keys = torch.repeat_interleave(torch.arange(self.n), indptr.diff())
+        self.keyed, self.values = keys * self.n + indices, values  # sorted, as `side_features` sorts members within each feature
+        self.user_col, self.movie_col, self.shift = user_col, movie_col, shift
+
+    def __call__(self, x):
+        p = x[:, self.movie_col] + self.shift
+        wanted = x[:, self.user_col] * self.n + p
+        at = torch.searchsorted(self.keyed, wanted).clamp(max=len(self.keyed) - 1)
+        return p, torch.where(self.keyed[at] == wanted, self.values[at], 0)
 
 # %% ../nbs/02_training.ipynb #12063493
 def rmse(pred, y): return float(np.sqrt(np.mean((np.asarray(pred, np.float64) - np.asarray(y, np.float64)) ** 2)))
 
 class FMTrainer:
     "Fits a `FactorizationMachine` with Adam and `config.loss`; `fit`, then `predict`"
-    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None):
+    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None):
         self.config, self.items = config, items  # items: (column, offsets) that BPR's negative rows draw from
+        self.leave_out = leave_out  # a `RatingLeaveOut` when features carry ratings
         torch.manual_seed(config.seed)
         self.model = FactorizationMachine(n_features, config.k, random_state=config.seed, carried=carried)
         self.history = []
@@ -121,14 +147,15 @@ def _epoch_fast(trainer, X, y, opt, gen, bar):
     model, bs = trainer.model, trainer.config.batch_size
     order = torch.randperm(len(X), generator=gen)
     transposes, total = carried_transposes(model), 0.
+    def gradients(x, loss): return fm_gradients(model, x, loss, transposes, trainer.leave_out(x) if trainer.leave_out else None).item()
     with torch.no_grad():
         for b, start in enumerate(range(0, len(X), bs)):
             idx = order[start:start + bs]
             if trainer.config.loss == 'bpr':  # each positive row against itself with a random movie
                 (column, items), positive = trainer.items, X[idx]
                 negative = positive.clone(); negative[:, column] = torch.randint(items.start, items.stop, (len(idx),), generator=gen)
-                loss = fm_gradients(model, torch.cat([positive, negative]), bpr, transposes).item()
-            else: loss = fm_gradients(model, X[idx], rating_mse(y[idx], model.max_rating), transposes).item()
+                loss = gradients(torch.cat([positive, negative]), bpr)
+            else: loss = gradients(X[idx], rating_mse(y[idx], model.max_rating))
             _check_loss(loss, len(trainer.history) + 1, b, trainer.config.lr)
             opt.step()
             total += loss * len(idx)
@@ -152,17 +179,18 @@ def _epoch_reference(trainer, X, y, opt, gen, bar):
 LOOPS = dict(fast=_epoch_fast, reference=_epoch_reference)
 LOSSES = ('mse', 'bpr')
 
-def _check_config(c: TrainConfig, items):
+def _check_config(c: TrainConfig, items, leave_out):
     if c.loop not in LOOPS: raise ValueError(f'unknown loop {c.loop!r} (valid: {", ".join(LOOPS)})')
     if c.loss not in LOSSES: raise ValueError(f'unknown loss {c.loss!r} (valid: {", ".join(LOSSES)})')
     if c.loss == 'bpr' and (c.loop != 'fast' or items is None):
         raise ValueError("loss='bpr' needs loop='fast' and a trainer that knows the movies to sample (use make_trainer)")
+    if leave_out is not None and c.loop != 'fast': raise ValueError("side feature 'ratings' needs loop='fast', which leaves each row's own rating out")
 
 @patch
 def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
     "Train for `config.epochs` epochs, recording the training loss and validation RMSE (MSE loss only) per epoch in `history`"
     c = self.config
-    _check_config(c, self.items)
+    _check_config(c, self.items, self.leave_out)
     X, y = torch.as_tensor(X, dtype=torch.long), torch.as_tensor(y, dtype=torch.float32)
     if c.loss == 'bpr': X = X[y >= RELEVANT_RATING]  # the positives; BPR ranks, it does not predict ratings
     opt = torch.optim.Adam(self.model.parameters(), lr=c.lr, weight_decay=c.weight_decay, fused=c.loop == 'fast')
@@ -187,12 +215,17 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
     items = FIELDS.index('movie'), data.features.field_range('movie')
     if not config.side: return FMTrainer(data.features.n_features, config, items=items)
+    rated = data.train_rows if rows is None else rows  # the ratings training may see
     if rows is None: rows = np.concatenate([data.train_rows, data.valid_rows]) if config.implicit_from_valid else data.train_rows
-    side = side_features(data, config.side, rows)
-    return FMTrainer(side.n_features, config, (side.indptr, side.indices, side.values), items)
+    side = side_features(data, config.side, rows, rated)
+    carried = side.indptr, side.indices, side.values
+    leave_out = None
+    if 'ratings' in side.names:
+        leave_out = RatingLeaveOut(carried, FIELDS.index('user'), FIELDS.index('movie'), side.offsets['rating'] - data.features.offsets['movie'])
+    return FMTrainer(side.n_features, config, carried, items, leave_out)
 
 # %% ../nbs/02_training.ipynb #627d1e7b
-TUNED = TrainConfig(k=64, lr=3e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=4096, side=SIDE_FEATURES)
+TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES)
 
 # %% ../nbs/02_training.ipynb #f6958f36
 RANKER = TrainConfig(k=128, lr=3e-3, weight_decay=1e-6, milestones=(), epochs=40, batch_size=4096, loss='bpr')

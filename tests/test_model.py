@@ -58,9 +58,27 @@ def test_side_features_of_a_small_data_set(tmp_path):
     # a user carries exactly the movies they rated in training; the validation rating is not among them
     (u, m), = data.X[data.valid_rows][:, :2]
     assert m - fi.offsets['movie'] + rated not in carried(u)
-    assert len(carried(u)) == (data.X[data.train_rows, 0] == u).sum()
+    # ... and their ratings of them, centred on the training mean
+    mine = data.X[data.train_rows, 0] == u
+    rating = side.offsets['rating'] - fi.offsets['movie']
+    want = {rated + m - fi.offsets['movie']: pytest.approx(1 / np.sqrt(mine.sum())) for m in data.X[data.train_rows][mine, 1]}
+    want |= {rating + m: pytest.approx((r - data.y[data.train_rows].mean()) / np.sqrt(mine.sum())) for m, r in zip(data.X[data.train_rows][mine, 1], data.y[data.train_rows][mine])}
+    assert carried(u) == want
     assert carried(fi.index('age', 1)) == {}
-    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters\\)"): side_features(data, ('time',))
+    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings\\)"): side_features(data, ('time',))
+
+
+def test_each_training_row_leaves_its_own_rating_out(prepared_dir):
+    data = load_prepared(prepared_dir)
+    trainer = make_trainer(data, TrainConfig(k=2, side=('ratings',)))
+    X, y = torch.as_tensor(data.X), torch.as_tensor(data.y)
+    p, c = trainer.leave_out(X[data.train_rows])
+    n_rated = torch.bincount(X[data.train_rows, 0])[X[data.train_rows, 0]]
+    torch.testing.assert_close(c, (y[data.train_rows] - y[data.train_rows].mean()) / n_rated.sqrt())
+    assert (p - X[data.train_rows, 1] == data.features.n_features - data.features.offsets['movie']).all()  # 'rating of' the row's movie
+    assert (trainer.leave_out(X[data.valid_rows])[1] == 0).all()  # held-out ratings are in no bag
+    with pytest.raises(ValueError, match="side feature 'ratings' needs loop='fast'"):
+        make_trainer(data, TrainConfig(k=2, side=('ratings',), loop='reference')).fit(data.X[:10], data.y[:10], progress=False)
 
 
 def test_implicit_sets_from_validation_pairs_only_when_asked(prepared_dir):
