@@ -61,7 +61,7 @@ pytest: venv
 	$(BIN)/pytest -q tests
 
 # Every notebook end to end with papermill on the real data, the seed configuration (06 with side features, reduced,
-# and once more with the BPR loss),
+# and once more with the BPR loss and two averaged members),
 # executed copies kept in $(RUN)/_nbs.
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
@@ -72,8 +72,8 @@ e2e: venv
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done
-	echo "papermill 06_evaluation -p loss bpr"  # the ranking loss's code path, reduced settings
-	$(BIN)/papermill --cwd nbs nbs/06_evaluation.ipynb $(RUN)/_nbs/06_evaluation_bpr.ipynb -p artifacts_dir ../$(RUN) -p loss bpr --log-level WARNING --no-progress-bar
+	echo "papermill 06_evaluation -p loss bpr -p members 2"  # the ranking loss's and the averaging's code paths, reduced settings
+	$(BIN)/papermill --cwd nbs nbs/06_evaluation.ipynb $(RUN)/_nbs/06_evaluation_bpr.ipynb -p artifacts_dir ../$(RUN) -p loss bpr -p members 2 --log-level WARNING --no-progress-bar
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
 	  sys.exit(r > $(RMSE_BAR))"

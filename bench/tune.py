@@ -1,18 +1,21 @@
 """Choose the tuned models' hyperparameters on an inner split of the training rows, never on the reported 10% split.
 
-Usage: python bench/tune.py [--data-dir DIR] [--ranking]
+Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N]
 Without --ranking: trains the FM with all side features for each combination of batch size and learning rate below
 (Adam, k=64, weight decay 1e-4, 12 epochs, lr / 10 after epoch 8) on 8/9 of the training rows and prints the RMSE on
 the other 1/9 after every epoch; the best final RMSE gives `fm_recsys.train.TUNED`. (k and the weight decay were
 chosen the same way before the `ratings` side feature existed, at batches of 4096 and lr 3e-3: see the README.)
 With --ranking: trains the BPR FM (lr 3e-3, batches of 4096) for each combination of embedding size, weight decay and
 epochs below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
+With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
+to N; where one more member stops paying gives `AVERAGED`.
 """
 import argparse, dataclasses, itertools, tempfile
 
 from fm_recsys.data import inner_split, prepare
 from fm_recsys.evaluation import known_user_table
-from fm_recsys.train import RANKER, TUNED, make_trainer
+from fm_recsys.model import average_fms
+from fm_recsys.train import RANKER, TUNED, make_trainer, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
 RANKING_GRID = dict(k=(64, 128), weight_decay=(0, 1e-6, 1e-5), epochs=(20, 40))
@@ -28,7 +31,9 @@ def grid(base, values):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
-    p.add_argument('--ranking', action='store_true', help='tune the BPR ranker instead of the rating model')
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument('--ranking', action='store_true', help='tune the BPR ranker instead of the rating model')
+    mode.add_argument('--members', type=int, help='how much averaging N tuned FMs gains, member by member')
     args = p.parse_args()
     data = inner_split(prepare(args.data_dir, tempfile.mkdtemp()))
     print(f'inner split: {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings')
@@ -37,8 +42,14 @@ def main():
             fm = known_user_table(data, config).loc['FM, with user vector']
             print(f'{params}: NDCG@10 {fm.ndcg:.4f}  Recall@10 {fm.recall:.4f}  HitRate@10 {fm.hit_rate:.4f}', flush=True)
         return
+    X, y, X_valid, y_valid = data.X[data.train_rows], data.y[data.train_rows], data.X[data.valid_rows], data.y[data.valid_rows]
+    if args.members:
+        trainer = make_trainer(data, dataclasses.replace(TUNED, members=args.members)).fit(X, y, progress=False)
+        for m in range(1, args.members + 1):
+            print(f'average of {m} member(s): {rmse(predict_ratings(average_fms(trainer.members[:m]), X_valid), y_valid):.4f}', flush=True)
+        return
     for params, config in grid(TUNED, RMSE_GRID):
-        trainer = make_trainer(data, config).fit(data.X[data.train_rows], data.y[data.train_rows], data.X[data.valid_rows], data.y[data.valid_rows], progress=False)
+        trainer = make_trainer(data, config).fit(X, y, X_valid, y_valid, progress=False)
         curve = ' '.join(f'{h["valid_rmse"]:.4f}' for h in trainer.history)
         print(f'{params}: final {trainer.history[-1]["valid_rmse"]:.4f}  per epoch: {curve}', flush=True)
 
