@@ -33,7 +33,8 @@ def ratings_bag(data, folds, seed=0):
     users, movies, r = data.X[tr, 0] - user0, data.X[tr, 1] - movie0, data.y[tr]
     fold = np.random.default_rng(seed).integers(folds, size=len(tr))
     row, bag = np.repeat(np.arange(len(tr)), folds + 1), np.tile(np.arange(folds + 1), len(tr))
-    row, bag = row[bag != fold[row]], bag[bag != fold[row]]  # a rating joins every bag but its own fold's
+    joins = bag != fold[row]  # a rating joins every bag but its own fold's
+    row, bag = row[joins], bag[joins]
     keys = users[row] * (folds + 1) + bag
     count = np.bincount(keys, minlength=n_users * (folds + 1))
     weights = (r[row] - r.mean()) / np.sqrt(count[keys])
@@ -61,9 +62,9 @@ def relation_blocks(data, ratings_folds=0):
         fold, bag = ratings_bag(data, ratings_folds)
         groups += [max(groups) + 1] * bag.shape[1]
     def blocks(rows, training=False):
-        users = data.X[rows, 0] - user0
-        out = [myfm.RelationBlock(users, user_block), myfm.RelationBlock(data.X[rows, 1] - movie0, movie_block)]
-        if ratings_folds: out.append(myfm.RelationBlock(users * (ratings_folds + 1) + (fold if training else ratings_folds), bag))
+        row_users = data.X[rows, 0] - user0
+        out = [myfm.RelationBlock(row_users, user_block), myfm.RelationBlock(data.X[rows, 1] - movie0, movie_block)]
+        if ratings_folds: out.append(myfm.RelationBlock(row_users * (ratings_folds + 1) + (fold if training else ratings_folds), bag))
         return out
     return blocks, groups
 
