@@ -91,6 +91,7 @@ def main():
     p.add_argument('--only', choices=('regression', 'ordinal'), help='run only this likelihood (default: both)')
     p.add_argument('--ratings-folds', type=int, default=0, metavar='K', help='add the user\'s ratings, built in K folds (default: left out)')
     args = p.parse_args()
+    if args.sweeps <= BURN_IN: p.error(f'--sweeps must be more than the {BURN_IN} burn-in sweeps, not {args.sweeps}')
     if args.ratings_folds == 1 or args.ratings_folds < 0: p.error(f'--ratings-folds must be 0 (no ratings) or at least 2, not {args.ratings_folds}')
     data = prepare(args.data_dir, tempfile.mkdtemp())
     blocks, groups = relation_blocks(data, args.ratings_folds)
