@@ -45,7 +45,7 @@ def rmse_table(data):
     print(f'{"global mean":<42} {rmse(np.full(len(yv), y.mean()), yv):>10.4f} {0:>8.1f}')
     for name, config in rmse_rows():
         start = time.perf_counter()
-        trainer = make_trainer(data, config).fit(data.X[data.train_rows], y, data.X[data.valid_rows], yv, progress=False)
+        trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress=False)
         print(f'{name:<42} {trainer.history[-1]["valid_rmse"]:>10.4f} {time.perf_counter() - start:>8.1f}', flush=True)
     print('* uses which movies the validation users rated (not how): Netflix-prize style, not comparable to the rows above')
 

@@ -42,14 +42,14 @@ def main():
             fm = known_user_table(data, config).loc['FM, with user vector']
             print(f'{params}: NDCG@10 {fm.ndcg:.4f}  Recall@10 {fm.recall:.4f}  HitRate@10 {fm.hit_rate:.4f}', flush=True)
         return
-    X, y, X_valid, y_valid = data.X[data.train_rows], data.y[data.train_rows], data.X[data.valid_rows], data.y[data.valid_rows]
     if args.members:
-        trainer = make_trainer(data, dataclasses.replace(TUNED, members=args.members)).fit(X, y, progress=False)
+        trainer = make_trainer(data, dataclasses.replace(TUNED, members=args.members)).fit_rows(data, data.train_rows, progress=False)
+        X_valid, y_valid = trainer.features_of(data, data.valid_rows), data.y[data.valid_rows]
         for m in range(1, args.members + 1):
             print(f'average of {m} member(s): {rmse(predict_ratings(average_fms(trainer.members[:m]), X_valid), y_valid):.4f}', flush=True)
         return
     for params, config in grid(TUNED, RMSE_GRID):
-        trainer = make_trainer(data, config).fit(X, y, X_valid, y_valid, progress=False)
+        trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress=False)
         curve = ' '.join(f'{h["valid_rmse"]:.4f}' for h in trainer.history)
         print(f'{params}: final {trainer.history[-1]["valid_rmse"]:.4f}  per epoch: {curve}', flush=True)
 

@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['ML1M_URL', 'ML1M_MD5', 'DATA_ENV', 'ML1M_FILES', 'AGES', 'GENDERS', 'OCCUPATIONS', 'GENRES', 'USER_FIELDS',
-           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'SIDE_FEATURES', 'DataError', 'download_ml1m',
-           'ml1m_dir', 'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex', 'encode_ratings', 'atomic_write', 'split_rows',
-           'Prepared', 'prepare', 'load_prepared', 'inner_split', 'release_year', 'SideFeatures', 'side_features']
+           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'SIDE_FEATURES', 'TIMES_KNOWN_FROM', 'DataError',
+           'download_ml1m', 'ml1m_dir', 'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex', 'encode_ratings',
+           'atomic_write', 'split_rows', 'Prepared', 'prepare', 'load_prepared', 'inner_split', 'release_year',
+           'SideFeatures', 'rating_days', 'side_features']
 
 # %% ../nbs/00_data.ipynb #0eeb06e5
 import csv, hashlib, io, json, os, re, tempfile
@@ -311,7 +312,7 @@ def inner_split(data: Prepared, valid_frac=1/9, seed=1):
     return replace(data, train_rows=data.train_rows[train], valid_rows=data.train_rows[valid])
 
 # %% ../nbs/00_data.ipynb #1e50be7a
-SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings')
+SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day')
 
 def release_year(title):
     "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
@@ -329,6 +330,15 @@ class SideFeatures:
     indptr: np.ndarray  # the features carried by feature f are indices[indptr[f]:indptr[f+1]] ...
     indices: np.ndarray
     values: np.ndarray  # ... with these weights
+    day: np.ndarray = None  # with `day`: the day feature of each rating of the prepared data
+
+# %% ../nbs/00_data.ipynb #b5fdd374
+TIMES_KNOWN_FROM = 975_768_882  # 2000-12-02 14:54:42 UTC: the first rating of 1–3 whose timestamp the shared copy kept
+
+def rating_days(timestamp):
+    "Whole days from `TIMES_KNOWN_FROM` to each timestamp; −1 before it or where the timestamp is missing (NaN)"
+    t = np.asarray(timestamp, np.float64)
+    return np.where(t >= TIMES_KNOWN_FROM, (t - TIMES_KNOWN_FROM) // 86400, -1).astype(np.int64)
 
 # %% ../nbs/00_data.ipynb #bf0eb630
 def _bag(keys, members, weights):
@@ -342,7 +352,7 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
     rated_rows = rows if rated_rows is None else rated_rows
     movies, movie_offsets = fi.labels['movie'], np.asarray(fi.field_range('movie'))
     users, movies_rated = data.X[rows, 0], data.X[rows, 1]
-    n, labels, offsets, bags = fi.n_features, {}, {}, []
+    n, labels, offsets, bags, day_of_rating = fi.n_features, {}, {}, [], None
     def add(field, field_labels, bag):
         nonlocal n
         keys, members, weights = bag
@@ -370,7 +380,18 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
             raters, rated, r = data.X[rated_rows, 0], data.X[rated_rows, 1], data.y[rated_rows]
             count = np.bincount(raters, minlength=fi.n_features)
             add('rating', [f'rating of {t}' for t in movies], _bag(raters, rated - movie_offsets[0], (r - r.mean()) / np.sqrt(count[raters])))
+        elif name == 'day':
+            days = rating_days(data.timestamp)
+            span = days.max() + 1
+            pair = np.where(days >= 0, data.X[:, 0] * span + days, -1)  # (user offset, day), −1 before the cutoff
+            seen = np.unique(pair[rows][pair[rows] >= 0])
+            code = np.where(pair < 0, 0, np.where(np.isin(pair, seen), np.searchsorted(seen, pair) + 2, 1))
+            user, day = np.divmod(seen, span)
+            starts = pd.to_datetime(TIMES_KNOWN_FROM + 86400 * day, unit='s')
+            add('day', ['before 2000-12-02 14:54:42 UTC', 'a day without training ratings',
+                        *(f'user {fi.values["user"][u]} on {d:%Y-%m-%d}' for u, d in zip(user - fi.offsets['user'], starts))], _bag([], [], []))
+            day_of_rating = offsets['day'] + code
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
     order = np.lexsort((members, keys))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])
-    return SideFeatures(tuple(n for n in SIDE_FEATURES if n in names), labels, offsets, n, indptr, members[order], weights[order])
+    return SideFeatures(tuple(n for n in SIDE_FEATURES if n in names), labels, offsets, n, indptr, members[order], weights[order], day_of_rating)

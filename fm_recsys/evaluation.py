@@ -105,9 +105,9 @@ def blend(fm, count, alpha):
 
 def choose_alpha(data: Prepared, users: UserSplit, config, seed=42, alphas=ALPHAS):
     "The blend weight with the best NDCG@10 on users held out of the training users (a model trained without them)"
-    inner_data = Prepared(data.X[users.train_rows], data.y[users.train_rows], None, None, None, data.features, data.info)
+    inner_data = Prepared(data.X[users.train_rows], data.y[users.train_rows], data.timestamp[users.train_rows], None, None, data.features, data.info)
     inner = split_users(inner_data, 0.1, seed + 1)
-    trainer = make_trainer(inner_data, config, inner.train_rows).fit(inner_data.X[inner.train_rows], inner_data.y[inner.train_rows], progress=False)
+    trainer = make_trainer(inner_data, config, inner.train_rows).fit_rows(inner_data, inner.train_rows, progress=False)
     fm = fm_scores(trainer.model, inner_data, inner.holdout_users, with_user=False)
     count, _ = movie_stats(inner_data, inner.train_rows)
     relevant = relevance(inner_data, inner.holdout_rows, inner.holdout_users)
@@ -119,7 +119,7 @@ def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, see
     "Train on all but held-out users, rank for them from metadata alone: FM, FM blended with popularity, baselines; returns (table, alpha)"
     users = split_users(data, holdout_frac, seed)
     alpha, _ = choose_alpha(data, users, config, seed)
-    trainer = make_trainer(data, config, users.train_rows).fit(data.X[users.train_rows], data.y[users.train_rows], progress=False)
+    trainer = make_trainer(data, config, users.train_rows).fit_rows(data, users.train_rows, progress=False)
     fm = fm_scores(trainer.model, data, users.holdout_users, with_user=False)
     count, _ = movie_stats(data, users.train_rows)
     return evaluate({'FM, metadata only': fm, f'FM + popularity (alpha={alpha})': blend(fm, count, alpha),
@@ -128,7 +128,7 @@ def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, see
 # %% ../nbs/06_evaluation.ipynb #72ea53c5
 def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=False):
     "Train on the 90% split, rank for every user with their own vector, training movies excluded; FM against the baselines"
-    trainer = make_trainer(data, config).fit(data.X[data.train_rows], data.y[data.train_rows], progress=progress)
+    trainer = make_trainer(data, config).fit_rows(data, data.train_rows, progress=progress)
     everyone = np.arange(len(data.features.values['user']))
     seen = relevance(data, data.train_rows, everyone, threshold=1)
     return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True),

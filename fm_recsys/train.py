@@ -131,14 +131,19 @@ def predict_ratings(model: FactorizationMachine, X, batch_size=65536):
 
 class FMTrainer:
     "Fits `config.members` `FactorizationMachine`s with Adam and `config.loss` into one averaged `model`; `fit`, then `predict`"
-    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None):
+    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None, days=None):
         self.config, self.items = config, items  # items: (column, offsets) that BPR's negative rows draw from
         self.leave_out = leave_out  # a `RatingLeaveOut` when features carry ratings
+        self.days = days  # with the `day` side feature: the day feature of each rating of the prepared data
         if config.members < 1: raise ValueError(f'members must be at least 1, not {config.members}')
         torch.manual_seed(config.seed)
         self.members = [FactorizationMachine(n_features, config.k, random_state=config.seed + m, carried=carried) for m in range(config.members)]
         self.model = average_fms(self.members)
         self.history = []
+
+    def features_of(self, data: Prepared, rows):
+        "Feature offsets of `rows` of `data` as the model reads them: the five fields, then the rating's day if it has that feature"
+        return data.X[rows] if self.days is None else np.column_stack([data.X[rows], self.days[rows]])
 
     def predict(self, X, batch_size=65536):
         "Predicted ratings of rows of feature offsets `X`"
@@ -197,6 +202,8 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
     "Train every member for `config.epochs` epochs, recording per epoch in `history` their mean training loss and the average's validation RMSE (MSE loss only)"
     c = self.config
     _check_config(c, self.items, self.leave_out)
+    if self.days is not None and any(part is not None and part.shape[1] != len(FIELDS) + 1 for part in (X, X_valid)):
+        raise ValueError("the model has the 'day' side feature: give each row its day, as `features_of(data, rows)` does (or use `fit_rows`)")
     X, y = torch.as_tensor(X, dtype=torch.long), torch.as_tensor(y, dtype=torch.float32)
     if c.loss == 'bpr': X = X[y >= RELEVANT_RATING]  # the positives; BPR ranks, it does not predict ratings
     opts = [torch.optim.Adam(m.parameters(), lr=c.lr, weight_decay=c.weight_decay, fused=c.loop == 'fast') for m in self.members]
@@ -218,6 +225,12 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
         if progress: print(', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in row.items()))
     return self
 
+@patch
+def fit_rows(self:FMTrainer, data: Prepared, rows, valid_rows=None, progress=True):
+    "`fit` on `rows` of `data`, validated on `valid_rows`, each row as the model reads it (see `features_of`)"
+    valid = (None, None) if valid_rows is None else (self.features_of(data, valid_rows), data.y[valid_rows])
+    return self.fit(self.features_of(data, rows), data.y[rows], *valid, progress=progress)
+
 # %% ../nbs/02_training.ipynb #99cbed41
 def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
@@ -230,7 +243,7 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     leave_out = None
     if 'ratings' in side.names:
         leave_out = RatingLeaveOut(carried, FIELDS.index('user'), FIELDS.index('movie'), side.offsets['rating'] - data.features.offsets['movie'])
-    return FMTrainer(side.n_features, config, carried, items, leave_out)
+    return FMTrainer(side.n_features, config, carried, items, leave_out, side.day)
 
 # %% ../nbs/02_training.ipynb #627d1e7b
 TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES)
@@ -272,6 +285,5 @@ def save_artifacts(trainer, artifacts_dir, data_info):
 def train(artifacts_dir, config=TrainConfig(), progress=True):
     "Train on the prepared data in `artifacts_dir` and write the model artifacts beside it; return the metrics"
     data = load_prepared(artifacts_dir)
-    trainer = make_trainer(data, config)
-    trainer.fit(data.X[data.train_rows], data.y[data.train_rows], data.X[data.valid_rows], data.y[data.valid_rows], progress)
+    trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress)
     return save_artifacts(trainer, artifacts_dir, data.info)

@@ -65,7 +65,24 @@ def test_side_features_of_a_small_data_set(tmp_path):
     want |= {rating + m: pytest.approx((r - data.y[data.train_rows].mean()) / np.sqrt(mine.sum())) for m, r in zip(data.X[data.train_rows][mine, 1], data.y[data.train_rows][mine])}
     assert carried(u) == want
     assert carried(fi.index('age', 1)) == {}
-    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings\\)"): side_features(data, ('time',))
+    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day\\)"): side_features(data, ('time',))
+
+
+def test_day_feature_of_a_small_data_set(tmp_path):
+    # users 1 and 2 rate on 2000-12-31; user 3 once without a timestamp, once before the cutoff, once in 2003
+    ratings = ('1::1::5::978300760\n1::2::3::978300761\n2::1::4::978302109\n2::3::2::978301968\n'
+               '3::2::1::\n3::3::4::975000000\n3::1::2::1046454590\n')
+    data = prepare(write_ml1m(tmp_path/'ml', ratings=ratings), tmp_path/'out', valid_frac=1/7, seed=0)
+    seen = np.arange(6)  # the 2003 rating is left out of the rows the pairs come from
+    side = side_features(data, ('day',), rows=seen)
+    assert [side.labels['day'][d - side.offsets['day']] for d in side.day] == [
+        'user 1 on 2000-12-31', 'user 1 on 2000-12-31', 'user 2 on 2000-12-31', 'user 2 on 2000-12-31',
+        'before 2000-12-02 14:54:42 UTC', 'before 2000-12-02 14:54:42 UTC', 'a day without training ratings']
+    trainer = make_trainer(data, TrainConfig(k=2, side=('day',)), rows=seen)
+    np.testing.assert_array_equal(trainer.features_of(data, [0, 6]), np.column_stack([data.X[[0, 6]], side.day[[0, 6]]]))
+    assert trainer.model.embedding.weight.shape[0] == side.n_features == data.features.n_features + 4
+    with pytest.raises(ValueError, match="the model has the 'day' side feature: give each row its day"):
+        trainer.fit(data.X[seen], data.y[seen], progress=False)
 
 
 def test_each_training_row_leaves_its_own_rating_out(prepared_dir):
@@ -106,10 +123,10 @@ def test_side_features_learn_and_fold(prepared_dir):
     data = load_prepared(prepared_dir)
     tr, va = data.train_rows[:100_000], data.valid_rows[:10_000]
     trainer = make_trainer(data, TrainConfig(k=8, epochs=2, batch_size=4096, lr=3e-3, weight_decay=1e-4, side=SIDE_FEATURES), tr)
-    trainer.fit(data.X[tr], data.y[tr], data.X[va], data.y[va], progress=False)
+    trainer.fit_rows(data, tr, va, progress=False)
     assert trainer.history[-1]['valid_rmse'] < 1.0
     V, b = trainer.model.folded()
-    x = torch.as_tensor(data.X[va[:500]])
+    x = torch.as_tensor(trainer.features_of(data, va[:500]))
     logits = trainer.model.w0 + b[x].sum(1) + fm_interaction(V[x])
     torch.testing.assert_close(logits, trainer.model.logits(x).detach(), rtol=1e-4, atol=1e-4)
 
