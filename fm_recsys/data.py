@@ -388,7 +388,7 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
             code = np.where(pair < 0, 0, np.where(np.isin(pair, seen), np.searchsorted(seen, pair) + 2, 1))
             user, day = np.divmod(seen, span)
             starts = pd.to_datetime(TIMES_KNOWN_FROM + 86400 * day, unit='s')
-            add('day', ['before 2000-12-02 14:54:42 UTC', 'a day without training ratings',
+            add('day', [f'before {pd.to_datetime(TIMES_KNOWN_FROM, unit="s")} UTC', 'a day without training ratings',
                         *(f'user {fi.values["user"][u]} on {d:%Y-%m-%d}' for u, d in zip(user - fi.offsets['user'], starts))], _bag([], [], []))
             day_of_rating = offsets['day'] + code
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
