@@ -1,6 +1,6 @@
 """Choose the tuned models' hyperparameters on an inner split of the training rows, never on the reported 10% split.
 
-Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N]
+Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N | --decay]
 Without --ranking: trains the FM with all side features for each combination of batch size and learning rate below
 (Adam, k=64, weight decay 1e-4, 12 epochs, lr / 10 after epoch 8) on 8/9 of the training rows and prints the RMSE on
 the other 1/9 after every epoch; the best final RMSE gives `fm_recsys.train.TUNED`. (k and the weight decay were
@@ -9,6 +9,8 @@ With --ranking: trains the BPR FM (lr 3e-3, batches of 4096) for each combinatio
 epochs below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
 With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
 to N; where one more member stops paying gives `AVERAGED`.
+With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
+weight decay) and prints the final RMSE; the best gives `TUNED`'s.
 """
 import argparse, dataclasses, itertools, tempfile
 
@@ -19,6 +21,10 @@ from fm_recsys.train import RANKER, TUNED, make_trainer, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
 RANKING_GRID = dict(k=(64, 128), weight_decay=(0, 1e-6, 1e-5), epochs=(20, 40))
+DECAY_GRID = [dict(field_decay=(), bias_decay=1.), dict(field_decay=(('day', .3),), bias_decay=1.),
+              dict(field_decay=(('day', 3.),), bias_decay=1.), dict(field_decay=(('movie', 2.),), bias_decay=.1),
+              dict(field_decay=(('movie', 3.),), bias_decay=.1), dict(field_decay=(('movie', 2.),), bias_decay=.03),
+              dict(field_decay=(('movie', 2.), ('rater', 2.)), bias_decay=.1), dict(field_decay=(('movie', 2.), ('day', 3.)), bias_decay=.1)]
 
 
 def grid(base, values):
@@ -34,6 +40,7 @@ def main():
     mode = p.add_mutually_exclusive_group()
     mode.add_argument('--ranking', action='store_true', help='tune the BPR ranker instead of the rating model')
     mode.add_argument('--members', type=int, help='how much averaging N tuned FMs gains, member by member')
+    mode.add_argument('--decay', action='store_true', help='compare per-field weight decays of the tuned FM')
     args = p.parse_args()
     data = inner_split(prepare(args.data_dir, tempfile.mkdtemp()))
     print(f'inner split: {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings')
@@ -48,7 +55,8 @@ def main():
         for m in range(1, args.members + 1):
             print(f'average of {m} member(s): {rmse(predict_ratings(average_fms(trainer.members[:m]), X_valid), y_valid):.4f}', flush=True)
         return
-    for params, config in grid(TUNED, RMSE_GRID):
+    configs = ((params, dataclasses.replace(TUNED, **params)) for params in DECAY_GRID) if args.decay else grid(TUNED, RMSE_GRID)
+    for params, config in configs:
         trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress=False)
         curve = ' '.join(f'{h["valid_rmse"]:.4f}' for h in trainer.history)
         print(f'{params}: final {trainer.history[-1]["valid_rmse"]:.4f}  per epoch: {curve}', flush=True)

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'AVERAGED', 'RANKER', 'TrainConfig', 'TrainingError',
-           'carried_transposes', 'rating_mse', 'bpr', 'fm_gradients', 'RatingLeaveOut', 'rmse', 'predict_ratings',
-           'FMTrainer', 'make_trainer', 'plot_history', 'save_artifacts', 'train']
+           'carried_transposes', 'rating_mse', 'bpr', 'fm_gradients', 'RatingLeaveOut', 'feature_decay', 'rmse',
+           'predict_ratings', 'FMTrainer', 'make_trainer', 'plot_history', 'save_artifacts', 'train']
 
 # %% ../nbs/02_training.ipynb #077d070f
 import json, math, time
@@ -31,6 +31,8 @@ class TrainConfig:
     k: int = 120
     lr: float = 1e-3
     weight_decay: float = 1e-5
+    field_decay: tuple = ()  # (field, multiplier) pairs: those fields' features decay at multiplier × weight_decay
+    bias_decay: float = 1.  # the linear weights decay at bias_decay × their vectors' rate
     milestones: tuple = (7,)
     gamma: float = 0.1
     epochs: int = 10
@@ -119,6 +121,19 @@ class RatingLeaveOut:
         at = torch.searchsorted(self.keyed, wanted).clamp(max=len(self.keyed) - 1)
         return p, torch.where(self.keyed[at] == wanted, self.values[at], 0)
 
+# %% ../nbs/02_training.ipynb #84ea6761
+def feature_decay(config: TrainConfig, field_offsets: dict, n_features):
+    "Each feature's decay rate for its vector and for its linear weight, from `config`'s `weight_decay`, `field_decay` and `bias_decay`"
+    multipliers = dict(config.field_decay)
+    for field, value in [*multipliers.items(), ('bias_decay', config.bias_decay)]:
+        if field != 'bias_decay' and field not in field_offsets:
+            raise ValueError(f'field_decay names {field!r}, not a field of this model (its fields: {", ".join(field_offsets) or "none given; make_trainer gives them"})')
+        if not value >= 0: raise ValueError(f'the decay multiplier of {field} must be a number ≥ 0, not {value!r}')
+    rate = torch.full((n_features,), float(config.weight_decay))
+    starts = sorted(field_offsets.items(), key=lambda item: item[1])
+    for (field, start), (_, end) in zip(starts, [*starts[1:], (None, n_features)]): rate[start:end] *= multipliers.get(field, 1.)
+    return rate, rate * config.bias_decay
+
 # %% ../nbs/02_training.ipynb #12063493
 def rmse(pred, y): return float(np.sqrt(np.mean((np.asarray(pred, np.float64) - np.asarray(y, np.float64)) ** 2)))
 
@@ -131,8 +146,10 @@ def predict_ratings(model: FactorizationMachine, X, batch_size=65536):
 
 class FMTrainer:
     "Fits `config.members` `FactorizationMachine`s with Adam and `config.loss` into one averaged `model`; `fit`, then `predict`"
-    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None, days=None):
+    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None, days=None, field_offsets=None):
         self.config, self.items = config, items  # items: (column, offsets) that BPR's negative rows draw from
+        uniform = not config.field_decay and config.bias_decay == 1
+        self.extra_decay = None if uniform else tuple(r - config.weight_decay for r in feature_decay(config, field_offsets or {}, n_features))
         self.leave_out = leave_out  # a `RatingLeaveOut` when features carry ratings
         self.days = days  # with the `day` side feature: the day feature of each rating of the prepared data
         if config.members < 1: raise ValueError(f'members must be at least 1, not {config.members}')
@@ -154,6 +171,13 @@ def _check_loss(loss, epoch, batch, lr):
     if not math.isfinite(loss):
         raise TrainingError(f'the training loss became {loss} at epoch {epoch}, batch {batch}; lower the learning rate (lr={lr}) or check the data')
 
+def _step(trainer, model, opt):
+    "Adam's step, after adding to the gradients the decay that `field_decay` and `bias_decay` put beyond Adam's uniform `weight_decay`"
+    if trainer.extra_decay is not None:
+        with torch.no_grad():
+            for param, extra in zip((model.embedding.weight, model.bias.weight), trainer.extra_decay): param.grad.add_(extra[:, None] * param)
+    opt.step()
+
 def _epoch_fast(trainer, model, X, y, opt, gen, bar):
     "One epoch of `model` over shuffled batches sliced from index tensors, closed-form gradients, fused Adam"
     bs, total = trainer.config.batch_size, 0.
@@ -168,7 +192,7 @@ def _epoch_fast(trainer, model, X, y, opt, gen, bar):
                 loss = gradients(torch.cat([positive, negative]), bpr)
             else: loss = gradients(X[idx], rating_mse(y[idx], model.max_rating))
             _check_loss(loss, len(trainer.history) + 1, b, trainer.config.lr)
-            opt.step()
+            _step(trainer, model, opt)
             total += loss * len(idx)
             bar.update(1)
     return total / len(X)
@@ -181,7 +205,7 @@ def _epoch_reference(trainer, model, X, y, opt, gen, bar):
         loss = torch.nn.functional.mse_loss(model(xb), yb)
         loss.backward()
         _check_loss(loss.item(), len(trainer.history) + 1, b, trainer.config.lr)
-        opt.step()
+        _step(trainer, model, opt)
         total += loss.item() * len(yb)
         bar.update(1)
     return total / len(X)
@@ -235,7 +259,7 @@ def fit_rows(self:FMTrainer, data: Prepared, rows, valid_rows=None, progress=Tru
 def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
     items = FIELDS.index('movie'), data.features.field_range('movie')
-    if not config.side: return FMTrainer(data.features.n_features, config, items=items)
+    if not config.side: return FMTrainer(data.features.n_features, config, items=items, field_offsets=data.features.offsets)
     rated = data.train_rows if rows is None else rows  # the ratings training may see
     if rows is None: rows = np.concatenate([data.train_rows, data.valid_rows]) if config.implicit_from_valid else data.train_rows
     side = side_features(data, config.side, rows, rated)
@@ -243,10 +267,11 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     leave_out = None
     if 'ratings' in side.names:
         leave_out = RatingLeaveOut(carried, FIELDS.index('user'), FIELDS.index('movie'), side.offsets['rating'] - data.features.offsets['movie'])
-    return FMTrainer(side.n_features, config, carried, items, leave_out, side.day)
+    return FMTrainer(side.n_features, config, carried, items, leave_out, side.day, {**data.features.offsets, **side.offsets})
 
 # %% ../nbs/02_training.ipynb #627d1e7b
-TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES)
+TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES,
+                    field_decay=(('movie', 2.),), bias_decay=.1)
 
 # %% ../nbs/02_training.ipynb #14056e4d
 AVERAGED = replace(TUNED, members=4)

@@ -68,12 +68,17 @@ def test_side_features_of_a_small_data_set(tmp_path):
     with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day\\)"): side_features(data, ('time',))
 
 
-def test_day_feature_of_a_small_data_set(tmp_path):
+def _dated_ratings(tmp_path):
+    "Seven dated ratings, and the rows that (user, day) pairs come from"
     # users 1 and 2 rate on 2000-12-31; user 3 once without a timestamp, once before the cutoff, once in 2003
     ratings = ('1::1::5::978300760\n1::2::3::978300761\n2::1::4::978302109\n2::3::2::978301968\n'
                '3::2::1::\n3::3::4::975000000\n3::1::2::1046454590\n')
     data = prepare(write_ml1m(tmp_path/'ml', ratings=ratings), tmp_path/'out', valid_frac=1/7, seed=0)
-    seen = np.arange(6)  # the 2003 rating is left out of the rows the pairs come from
+    return data, np.arange(6)  # the 2003 rating is left out of the rows the pairs come from
+
+
+def test_day_feature_of_a_small_data_set(tmp_path):
+    data, seen = _dated_ratings(tmp_path)
     side = side_features(data, ('day',), rows=seen)
     assert [side.labels['day'][d - side.offsets['day']] for d in side.day] == [
         'user 1 on 2000-12-31', 'user 1 on 2000-12-31', 'user 2 on 2000-12-31', 'user 2 on 2000-12-31',
@@ -83,6 +88,17 @@ def test_day_feature_of_a_small_data_set(tmp_path):
     assert trainer.model.embedding.weight.shape[0] == side.n_features == data.features.n_features + 4
     with pytest.raises(ValueError, match="the model has the 'day' side feature: give each row its day"):
         trainer.fit(data.X[seen], data.y[seen], progress=False)
+
+
+def test_field_decay_reaches_side_feature_fields(tmp_path):
+    data, seen = _dated_ratings(tmp_path)
+    day = side_features(data, ('day',), rows=seen).offsets['day']
+    decayed = make_trainer(data, TrainConfig(k=2, weight_decay=1e-4, side=('day',), field_decay=(('day', 3.),), bias_decay=.5), rows=seen)
+    vectors, weights = (extra + 1e-4 for extra in decayed.extra_decay)  # the rates beyond Adam's uniform 1e-4, plus it
+    torch.testing.assert_close(vectors, torch.tensor([1e-4] * day + [3e-4] * 4))
+    torch.testing.assert_close(weights, vectors / 2)
+    with pytest.raises(ValueError, match="field_decay names 'days', not a field of this model"):
+        make_trainer(data, TrainConfig(k=2, side=('day',), field_decay=(('days', 3.),)), rows=seen)
 
 
 def test_each_training_row_leaves_its_own_rating_out(prepared_dir):
