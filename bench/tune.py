@@ -10,7 +10,8 @@ epochs below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9
 With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
 to N; where one more member stops paying gives `AVERAGED`.
 With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
-weight decay) and prints the final RMSE; the best gives `TUNED`'s.
+weight decay) and prints the final RMSE; a decay that beats one rate for all must also beat it averaged to change
+`TUNED` (see the README).
 """
 import argparse, dataclasses, itertools, tempfile
 

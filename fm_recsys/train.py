@@ -270,8 +270,7 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     return FMTrainer(side.n_features, config, carried, items, leave_out, side.day, {**data.features.offsets, **side.offsets})
 
 # %% ../nbs/02_training.ipynb #627d1e7b
-TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES,
-                    field_decay=(('movie', 2.),), bias_decay=.1)
+TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES)
 
 # %% ../nbs/02_training.ipynb #14056e4d
 AVERAGED = replace(TUNED, members=4)
