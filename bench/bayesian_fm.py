@@ -1,14 +1,14 @@
 """What a Bayesian FM reaches on the same split and features: a reference for the RMSE target, not part of fm-recsys.
 
 Usage: pip install myfm 'setuptools<81'
-       python bench/bayesian_fm.py [--data-dir DIR] [--k 32] [--sweeps 200] [--only regression|ordinal] [--ratings-folds K]
+       python bench/bayesian_fm.py [--data-dir DIR] [--k 32] [--sweeps 200] [--only regression|ordinal] [--ratings-folds K] [--day]
 Trains myFM (Rendle's Gibbs sampler for FMs, a compiled library; fm-recsys itself trains its FMs with Adam in PyTorch)
 on the 90% with the user's age, gender and occupation and the side features genres, year, rated and raters, one
 hyperprior group per field, and prints the RMSE on the reported 10% and the training time: first with a Gaussian
 likelihood, then with an ordered probit over the five ratings (predicting the expected rating). The `ratings` side
 feature's leave-out of each row's own rating cannot be expressed in myFM's shared relation blocks, so by default it is
 left out; --ratings-folds K adds it in K folds instead: a training row carries its user's ratings from the other K-1
-folds of the training rows, a prediction all of them.
+folds of the training rows, a prediction all of them. --day adds the `day` side feature, one-hot per rating.
 """
 import argparse, tempfile, time
 
@@ -41,6 +41,13 @@ def ratings_bag(data, folds, seed=0):
     return fold, sps.csr_matrix((weights, (keys, movies[row])), shape=(n_users * (folds + 1), len(data.features.values['movie'])))
 
 
+def day_onehot(data):
+    "Each rating's `day` feature (see `side_features`) as one-hot rows: its (user, day) pair from training, 'before', or an unseen day"
+    side = side_features(data, ('day',))
+    code = side.day - side.offsets['day']
+    return sps.csr_matrix((np.ones(len(code)), (np.arange(len(code)), code)), shape=(len(code), len(side.labels['day'])))
+
+
 def relation_blocks(data, ratings_folds=0):
     "A function from row numbers (and whether they are the training rows) to their myFM relation blocks (user and movie: one-hot features plus what they carry; optionally the user's ratings, see `ratings_bag`), and each column's hyperprior group"
     side = side_features(data, SIDE)
@@ -69,17 +76,16 @@ def relation_blocks(data, ratings_folds=0):
     return blocks, groups
 
 
-def fit_predict(data, blocks, groups, ordinal, k, sweeps, seed=42):
-    "Validation predictions of a Gibbs-sampled FM over `relation_blocks` trained on the training rows, and the training time in seconds"
+def fit_predict(data, X, blocks, groups, ordinal, k, sweeps, seed=42):
+    "Validation predictions of a Gibbs-sampled FM over each rating's own columns `X` and `relation_blocks`, trained on the training rows, and the training time in seconds"
     tr, va = data.train_rows, data.valid_rows
     y = data.y[tr]
     model = (myfm.MyFMOrderedProbit if ordinal else myfm.MyFMRegressor)(rank=k, random_seed=seed)
     start = time.perf_counter()
-    model.fit(sps.csr_matrix((len(tr), 0)), y.astype(int) - 1 if ordinal else y, X_rel=blocks(tr, training=True),
+    model.fit(X[tr], y.astype(int) - 1 if ordinal else y, X_rel=blocks(tr, training=True),
               n_iter=sweeps, n_kept_samples=sweeps - BURN_IN, grouping=groups)
     seconds = time.perf_counter() - start
-    empty = sps.csr_matrix((len(va), 0))
-    pred = model.predict_proba(empty, X_rel=blocks(va)) @ np.arange(1, 6) if ordinal else model.predict(empty, X_rel=blocks(va))
+    pred = model.predict_proba(X[va], X_rel=blocks(va)) @ np.arange(1, 6) if ordinal else model.predict(X[va], X_rel=blocks(va))
     return pred, seconds
 
 
@@ -90,16 +96,19 @@ def main():
     p.add_argument('--sweeps', type=int, default=200, help='Gibbs sweeps; all but the first %d are averaged' % BURN_IN)
     p.add_argument('--only', choices=('regression', 'ordinal'), help='run only this likelihood (default: both)')
     p.add_argument('--ratings-folds', type=int, default=0, metavar='K', help='add the user\'s ratings, built in K folds (default: left out)')
+    p.add_argument('--day', action='store_true', help='add the day of each rating (the `day` side feature)')
     args = p.parse_args()
     if args.sweeps <= BURN_IN: p.error(f'--sweeps must be more than the {BURN_IN} burn-in sweeps, not {args.sweeps}')
     if args.ratings_folds == 1 or args.ratings_folds < 0: p.error(f'--ratings-folds must be 0 (no ratings) or at least 2, not {args.ratings_folds}')
     data = prepare(args.data_dir, tempfile.mkdtemp())
     blocks, groups = relation_blocks(data, args.ratings_folds)
+    X = day_onehot(data) if args.day else sps.csr_matrix((len(data.y), 0))
+    groups = [max(groups) + 1] * X.shape[1] + groups  # myFM takes X's columns first, then the blocks'
     for name in ('regression', 'ordinal'):
         if args.only not in (None, name): continue
-        pred, seconds = fit_predict(data, blocks, groups, name == 'ordinal', args.k, args.sweeps)
+        pred, seconds = fit_predict(data, X, blocks, groups, name == 'ordinal', args.k, args.sweeps)
         ratings = f'ratings in {args.ratings_folds} folds' if args.ratings_folds else 'no ratings'
-        print(f'Bayesian FM, {name}, {ratings}, k={args.k}, {args.sweeps} sweeps: valid RMSE {rmse(pred, data.y[data.valid_rows]):.4f}, '
+        print(f'Bayesian FM, {name}, {ratings}, {"with" if args.day else "no"} day, k={args.k}, {args.sweeps} sweeps: valid RMSE {rmse(pred, data.y[data.valid_rows]):.4f}, '
               f'training {seconds:.1f} s', flush=True)
 
 
