@@ -5,10 +5,10 @@ Prints, on the seeded 10% split: validation RMSE and training time of the global
 FM, the tuned FM (hyperparameters chosen on an inner split by bench/tune.py), the tuned FM with each side feature
 alone and with all of them (`TUNED`), the same with a per-field weight decay, the average of 4 of each (`AVERAGED`,
 the best model, averages `TUNED`), and the Netflix-prize variant whose implicit sets also hold the validation pairs
-(without their ratings). Then NDCG/Recall/HitRate@10 for new users (10% of users held out, ranked from metadata alone) and for known
-users (their 10%-split movies rated 4+, training movies excluded), for the seed FM, the tuned FM (`TUNED`), the
-average of 4 of them (`AVERAGED`) and the BPR ranker (`RANKER`, chosen on the inner split), each against popularity,
-shrunk-mean and random.
+(without their ratings). Then NDCG/Recall/HitRate@10 for new users (10% of users held out, ranked from metadata alone)
+and for known users (their 10%-split movies rated 4+, training movies excluded), for the seed FM, the tuned FM
+(`TUNED`), the average of 4 of them (`AVERAGED`) and the BPR ranker (`RANKER`, chosen on the inner split), each
+against popularity, shrunk-mean and random.
 """
 import argparse, dataclasses, re, tempfile, time
 
