@@ -68,7 +68,7 @@ e2e: venv
 	for nb in $(NOTEBOOKS); do
 	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01 reads no artifacts
 	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
-	  [ $$nb = 06_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day]')  # side-feature models, reduced settings
+	  [ $$nb = 06_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done

@@ -1,6 +1,6 @@
 """Choose the tuned models' hyperparameters on an inner split of the training rows, never on the reported 10% split.
 
-Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N | --decay]
+Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N | --decay | --neighbours]
 Without --ranking: trains the FM with all side features for each combination of batch size and learning rate below
 (Adam, k=64, weight decay 1e-4, 12 epochs, lr / 10 after epoch 8) on 8/9 of the training rows and prints the RMSE on
 the other 1/9 after every epoch; the best final RMSE gives `fm_recsys.train.TUNED`. (k and the weight decay were
@@ -12,6 +12,8 @@ to N; where one more member stops paying gives `AVERAGED`.
 With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
 weight decay) and prints the final RMSE; a decay that beats one rate for all must also beat it averaged to change
 `TUNED` (see the README).
+With --neighbours: trains `TUNED` with each number of nearest movies per movie below in its `neighbours` term and
+prints the final RMSE; the best gives `TrainConfig.neighbours`.
 """
 import argparse, dataclasses, itertools, tempfile
 
@@ -26,6 +28,7 @@ DECAY_GRID = [dict(field_decay=(), bias_decay=1.), dict(field_decay=(('day', .3)
               dict(field_decay=(('day', 3.),), bias_decay=1.), dict(field_decay=(('movie', 2.),), bias_decay=.1),
               dict(field_decay=(('movie', 3.),), bias_decay=.1), dict(field_decay=(('movie', 2.),), bias_decay=.03),
               dict(field_decay=(('movie', 2.), ('rater', 2.)), bias_decay=.1), dict(field_decay=(('movie', 2.), ('day', 3.)), bias_decay=.1)]
+NEIGHBOURS_GRID = dict(neighbours=(50, 100))
 
 
 def grid(base, values):
@@ -42,6 +45,7 @@ def main():
     mode.add_argument('--ranking', action='store_true', help='tune the BPR ranker instead of the rating model')
     mode.add_argument('--members', type=int, help='how much averaging N tuned FMs gains, member by member')
     mode.add_argument('--decay', action='store_true', help='compare per-field weight decays of the tuned FM')
+    mode.add_argument('--neighbours', action='store_true', help="compare sizes of the tuned FM's movie neighbourhoods")
     args = p.parse_args()
     data = inner_split(prepare(args.data_dir, tempfile.mkdtemp()))
     print(f'inner split: {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings')
@@ -56,7 +60,8 @@ def main():
         for m in range(1, args.members + 1):
             print(f'average of {m} member(s): {rmse(predict_ratings(average_fms(trainer.members[:m]), X_valid), y_valid):.4f}', flush=True)
         return
-    configs = ((params, dataclasses.replace(TUNED, **params)) for params in DECAY_GRID) if args.decay else grid(TUNED, RMSE_GRID)
+    if args.decay: configs = ((params, dataclasses.replace(TUNED, **params)) for params in DECAY_GRID)
+    else: configs = grid(TUNED, NEIGHBOURS_GRID if args.neighbours else RMSE_GRID)
     for params, config in configs:
         trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress=False)
         curve = ' '.join(f'{h["valid_rmse"]:.4f}' for h in trainer.history)

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['ML1M_URL', 'ML1M_MD5', 'DATA_ENV', 'ML1M_FILES', 'AGES', 'GENDERS', 'OCCUPATIONS', 'GENRES', 'USER_FIELDS',
-           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'SIDE_FEATURES', 'TIMES_KNOWN_FROM', 'DataError',
-           'download_ml1m', 'ml1m_dir', 'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex', 'encode_ratings',
-           'atomic_write', 'split_rows', 'Prepared', 'prepare', 'load_prepared', 'inner_split', 'release_year',
-           'SideFeatures', 'rating_days', 'side_features']
+           'MOVIE_FIELDS', 'RATING_FIELDS', 'FIELDS', 'FIELD_COLUMNS', 'SIDE_FEATURES', 'TIMES_KNOWN_FROM',
+           'NEIGHBOURS', 'DataError', 'download_ml1m', 'ml1m_dir', 'read_dat', 'ML1M', 'load_ml1m', 'FeatureIndex',
+           'encode_ratings', 'atomic_write', 'split_rows', 'Prepared', 'prepare', 'load_prepared', 'inner_split',
+           'release_year', 'SideFeatures', 'rating_days', 'Neighbourhood', 'movie_neighbours', 'side_features']
 
 # %% ../nbs/00_data.ipynb #0eeb06e5
 import csv, hashlib, io, json, os, re, tempfile
@@ -312,7 +312,7 @@ def inner_split(data: Prepared, valid_frac=1/9, seed=1):
     return replace(data, train_rows=data.train_rows[train], valid_rows=data.train_rows[valid])
 
 # %% ../nbs/00_data.ipynb #1e50be7a
-SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day')
+SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day', 'neighbours')
 
 def release_year(title):
     "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
@@ -331,6 +331,7 @@ class SideFeatures:
     indices: np.ndarray
     values: np.ndarray  # ... with these weights
     day: np.ndarray = None  # with `day`: the day feature of each rating of the prepared data
+    neighbourhood: 'Neighbourhood' = None  # with `neighbours`: each movie's nearest movies and the users' ratings
 
 # %% ../nbs/00_data.ipynb #b5fdd374
 TIMES_KNOWN_FROM = 975_768_882  # 2000-12-02 14:54:42 UTC: the first rating of 1–3 whose timestamp the shared copy kept
@@ -340,11 +341,45 @@ def rating_days(timestamp):
     t = np.asarray(timestamp, np.float64)
     return np.where(t >= TIMES_KNOWN_FROM, (t - TIMES_KNOWN_FROM) // 86400, -1).astype(np.int64)
 
+# %% ../nbs/00_data.ipynb #64f4ceb8
+NEIGHBOURS = 50  # nearest movies kept per movie by the `neighbours` side feature (see `TUNED` in 02_training)
+
+@dataclass
+class Neighbourhood:
+    "Each movie's nearest movies, and the ratings users gave, as residuals: what the FM's neighbourhood term reads"
+    movies: np.ndarray  # movies × K: positions (in the movie field) of each movie's nearest movies, nearest first
+    users: np.ndarray  # user position of each rating ...
+    rated: np.ndarray  # ... the position of its movie ...
+    residuals: np.ndarray  # ... and its rating − μ − b_movie
+
+def _shrunk_offsets(keys, residual, n, shrink):
+    return np.bincount(keys, residual, n) / (shrink + np.bincount(keys, minlength=n))
+
+def movie_neighbours(data: Prepared, rows=None, k=NEIGHBOURS, shrink=100.):
+    "The `Neighbourhood` of the ratings `rows` (default: training rows): each movie's `k` most correlated movies"
+    if not k >= 1: raise ValueError(f'the number of neighbours per movie must be at least 1, not {k!r}')
+    fi, rows = data.features, data.train_rows if rows is None else rows
+    n_users, n_movies = len(fi.values['user']), len(fi.values['movie'])
+    user, movie = data.X[rows, 0] - fi.offsets['user'], data.X[rows, 1] - fi.offsets['movie']
+    r = data.y[rows].astype(np.float64)
+    mu = r.mean()
+    b_movie = _shrunk_offsets(movie, r - mu, n_movies, 25)
+    b_user = _shrunk_offsets(user, r - mu - b_movie[movie], n_users, 10)
+    residual, rated = (np.zeros((n_users, n_movies), np.float32) for _ in range(2))
+    residual[user, movie], rated[user, movie] = r - mu - b_user[user] - b_movie[movie], 1
+    common, squares = rated.T @ rated, (residual * residual).T @ rated  # squares[i, j]: Σ e_ui² over j's raters
+    similarity = (residual.T @ residual) / np.sqrt(squares * squares.T).clip(1e-9) * common / (common + shrink)
+    np.fill_diagonal(similarity, -np.inf)
+    k = min(k, n_movies - 1)
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    nearest = np.take_along_axis(nearest, np.argsort(-np.take_along_axis(similarity, nearest, 1), 1, kind='stable'), 1)
+    return Neighbourhood(nearest, user, movie, (r - mu - b_movie[movie]).astype(np.float32))
+
 # %% ../nbs/00_data.ipynb #bf0eb630
 def _bag(keys, members, weights):
     return np.asarray(keys, np.int64), np.asarray(members, np.int64), np.asarray(weights, np.float32)
 
-def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=None):
+def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=None, neighbours=NEIGHBOURS):
     "The side features `names` of the prepared data; implicit sets from `rows` (default: training rows), ratings from `rated_rows` (default: `rows`)"
     unknown = [n for n in names if n not in SIDE_FEATURES]
     if unknown: raise ValueError(f'unknown side feature {unknown[0]!r} (valid: {", ".join(SIDE_FEATURES)})')
@@ -352,7 +387,7 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
     rated_rows = rows if rated_rows is None else rated_rows
     movies, movie_offsets = fi.labels['movie'], np.asarray(fi.field_range('movie'))
     users, movies_rated = data.X[rows, 0], data.X[rows, 1]
-    n, labels, offsets, bags, day_of_rating = fi.n_features, {}, {}, [], None
+    n, labels, offsets, bags, day_of_rating, neighbourhood = fi.n_features, {}, {}, [], None, None
     def add(field, field_labels, bag):
         nonlocal n
         keys, members, weights = bag
@@ -391,7 +426,8 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
             add('day', [f'before {pd.to_datetime(TIMES_KNOWN_FROM, unit="s")} UTC', 'a day without training ratings',
                         *(f'user {fi.values["user"][u]} on {d:%Y-%m-%d}' for u, d in zip(user - fi.offsets['user'], starts))], _bag([], [], []))
             day_of_rating = offsets['day'] + code
+        elif name == 'neighbours': neighbourhood = movie_neighbours(data, rated_rows, neighbours)
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
     order = np.lexsort((members, keys))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])
-    return SideFeatures(tuple(n for n in SIDE_FEATURES if n in names), labels, offsets, n, indptr, members[order], weights[order], day_of_rating)
+    return SideFeatures(tuple(n for n in SIDE_FEATURES if n in names), labels, offsets, n, indptr, members[order], weights[order], day_of_rating, neighbourhood)

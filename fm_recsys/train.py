@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import FIELDS, SIDE_FEATURES, Prepared, atomic_write, load_prepared, side_features
+from .data import FIELDS, NEIGHBOURS, SIDE_FEATURES, Prepared, atomic_write, load_prepared, side_features
 from .model import FactorizationMachine, average_fms
 
 # %% ../nbs/02_training.ipynb #b71644aa
@@ -40,6 +40,7 @@ class TrainConfig:
     seed: int = 42
     loop: str = 'fast'  # 'fast' or 'reference'
     side: tuple = ()  # side features (see `SIDE_FEATURES`)
+    neighbours: int = NEIGHBOURS  # nearest movies per movie, with the `neighbours` side feature
     implicit_from_valid: bool = False  # Netflix-prize style: the validation pairs join the implicit sets, without ratings
     loss: str = 'mse'  # 'mse' on ratings, or 'bpr': movies rated `RELEVANT_RATING`+ above random movies
     members: int = 1  # FMs trained from seeds seed, seed+1, ...; `model` is their average (see `average_fms`)
@@ -86,7 +87,14 @@ def fm_gradients(model: FactorizationMachine, x, loss, transposes=None, left_out
         dropped = c[:, None] * emb.index_select(0, p)
         s, own, linear = s - dropped, own - dropped.pow(2).sum(1), linear - c * bias[p, 0]
     z = w0 + linear + 0.5 * (s.pow(2).sum(1) - own)
+    near = model.neighbour_ratings(x) if model.has_neighbours else None
+    if near is not None: z = z + model.neighbour_logits(near)
     value, dz = loss(z)
+    if near is not None:  # ∂z/∂w_ij = residual_uj/√#rated and ∂z/∂c_ij = 1/√#rated for the rated neighbours j
+        movie, residual, rated, norm = near
+        scaled = (dz * norm)[:, None]
+        model.nb_weight.grad = torch.zeros_like(model.nb_weight).index_add_(0, movie, scaled * residual)
+        model.nb_offset.grad = torch.zeros_like(model.nb_offset).index_add_(0, movie, scaled * rated)
     raw = emb.index_select(0, flat).view(B, F, -1) if model.has_carried else v
     if emb.grad is None: emb.grad = torch.zeros_like(emb)
     else: emb.grad.zero_()
@@ -146,7 +154,7 @@ def predict_ratings(model: FactorizationMachine, X, batch_size=65536):
 
 class FMTrainer:
     "Fits `config.members` `FactorizationMachine`s with Adam and `config.loss` into one averaged `model`; `fit`, then `predict`"
-    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None, days=None, field_offsets=None):
+    def __init__(self, n_features, config=TrainConfig(), carried=None, items=None, leave_out=None, days=None, field_offsets=None, neighbourhood=None):
         self.config, self.items = config, items  # items: (column, offsets) that BPR's negative rows draw from
         uniform = not config.field_decay and config.bias_decay == 1
         self.extra_decay = None if uniform else tuple(r - config.weight_decay for r in feature_decay(config, field_offsets or {}, n_features))
@@ -154,7 +162,8 @@ class FMTrainer:
         self.days = days  # with the `day` side feature: the day feature of each rating of the prepared data
         if config.members < 1: raise ValueError(f'members must be at least 1, not {config.members}')
         torch.manual_seed(config.seed)
-        self.members = [FactorizationMachine(n_features, config.k, random_state=config.seed + m, carried=carried) for m in range(config.members)]
+        self.members = [FactorizationMachine(n_features, config.k, random_state=config.seed + m, carried=carried, neighbourhood=neighbourhood)
+                        for m in range(config.members)]
         self.model = average_fms(self.members)
         self.history = []
 
@@ -262,12 +271,14 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     if not config.side: return FMTrainer(data.features.n_features, config, items=items, field_offsets=data.features.offsets)
     rated = data.train_rows if rows is None else rows  # the ratings training may see
     if rows is None: rows = np.concatenate([data.train_rows, data.valid_rows]) if config.implicit_from_valid else data.train_rows
-    side = side_features(data, config.side, rows, rated)
+    side = side_features(data, config.side, rows, rated, config.neighbours)
     carried = side.indptr, side.indices, side.values
     leave_out = None
     if 'ratings' in side.names:
         leave_out = RatingLeaveOut(carried, FIELDS.index('user'), FIELDS.index('movie'), side.offsets['rating'] - data.features.offsets['movie'])
-    return FMTrainer(side.n_features, config, carried, items, leave_out, side.day, {**data.features.offsets, **side.offsets})
+    hood, offsets = side.neighbourhood, data.features.offsets
+    neighbourhood = None if hood is None else ((offsets['user'], offsets['movie']), hood.movies, hood.users, hood.rated, hood.residuals)
+    return FMTrainer(side.n_features, config, carried, items, leave_out, side.day, {**offsets, **side.offsets}, neighbourhood)
 
 # %% ../nbs/02_training.ipynb #627d1e7b
 TUNED = TrainConfig(k=64, lr=6e-3, weight_decay=1e-4, milestones=(8,), epochs=12, batch_size=16384, side=SIDE_FEATURES)

@@ -65,7 +65,7 @@ def test_side_features_of_a_small_data_set(tmp_path):
     want |= {rating + m: pytest.approx((r - data.y[data.train_rows].mean()) / np.sqrt(mine.sum())) for m, r in zip(data.X[data.train_rows][mine, 1], data.y[data.train_rows][mine])}
     assert carried(u) == want
     assert carried(fi.index('age', 1)) == {}
-    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day\\)"): side_features(data, ('time',))
+    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day, neighbours\\)"): side_features(data, ('time',))
 
 
 def _dated_ratings(tmp_path):
@@ -143,7 +143,9 @@ def test_side_features_learn_and_fold(prepared_dir):
     assert trainer.history[-1]['valid_rmse'] < 1.0
     V, b = trainer.model.folded()
     x = torch.as_tensor(trainer.features_of(data, va[:500]))
-    logits = trainer.model.w0 + b[x].sum(1) + fm_interaction(V[x])
+    neighbours = trainer.model.neighbour_logits(trainer.model.neighbour_ratings(x))  # a term of each (user, movie) pair, not folded
+    assert neighbours.abs().max() > 0
+    logits = trainer.model.w0 + b[x].sum(1) + fm_interaction(V[x]) + neighbours
     torch.testing.assert_close(logits, trainer.model.logits(x).detach(), rtol=1e-4, atol=1e-4)
 
 
