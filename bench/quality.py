@@ -35,12 +35,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
     p.add_argument('--only', choices=('rmse', 'ranking'), help='print only this table (default: both)')
-    p.add_argument('--rows', default='', help='only the RMSE rows whose name matches this regular expression')
+    p.add_argument('--rows', default='', help='only the RMSE rows and ranking models whose name matches this regular expression')
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     print(f'MovieLens 1M, {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings (split seed {data.info["seed"]})\n')
     if args.only != 'ranking': rmse_table(data, args.rows)
-    if args.only != 'rmse': ranking_tables(data)
+    if args.only != 'rmse': ranking_tables(data, args.rows)
 
 
 def rmse_table(data, rows=''):
@@ -56,10 +56,11 @@ def rmse_table(data, rows=''):
     print('* uses which movies the validation users rated (not how): Netflix-prize style, not comparable to the rows above')
 
 
-def ranking_tables(data):
-    "Print the new-user and known-user ranking tables of the seed FM, the tuned FM, their average and the BPR ranker"
+def ranking_tables(data, models=''):
+    "Print the new-user and known-user ranking tables of the seed FM, the tuned FM, their average and the BPR ranker (those matching `models`)"
     for title, config in (('seed FM', TrainConfig()), ('tuned FM (RMSE, all side features)', TUNED),
                           ('averaged FM (RMSE, 4 tuned members)', AVERAGED), ('ranker (BPR)', RANKER)):
+        if not re.search(models, title): continue
         print(f'\n== {title}\nnew users: 10% of users held out, ranked from age, gender and occupation alone')
         table, alpha = cold_start_table(data, config)
         print(table.to_string(float_format=lambda v: f'{v:.4f}'))
