@@ -25,7 +25,7 @@ def rmse_rows():
     decayed = dataclasses.replace(TUNED, field_decay=(('movie', 2.),), bias_decay=.1)
     return [('biases only (seed, k=0)', TrainConfig(k=0)), ('seed FM (k=120)', TrainConfig()), ('tuned FM, no side features', plain),
             *((f'tuned FM + {name}', dataclasses.replace(plain, side=(name,))) for name in SIDE_FEATURES),
-            ('tuned FM + all side features (TUNED)', TUNED), ('  same without neighbours', dataclasses.replace(TUNED, side=SIDE_FEATURES[:-1])),
+            ('tuned FM + all side features (TUNED)', TUNED), ('  same without neighbours', dataclasses.replace(TUNED, side=tuple(f for f in TUNED.side if f != 'neighbours'))),
             ('  same, movies decay ×2, weights ×0.1', decayed),
             ('best: 4 TUNED averaged (AVERAGED)', AVERAGED), ('  4 of the decayed ones averaged', dataclasses.replace(decayed, members=4)),
             ('  AVERAGED, implicit sets + 10%-split pairs*', dataclasses.replace(AVERAGED, implicit_from_valid=True))]
