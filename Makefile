@@ -14,14 +14,19 @@ ifeq ($(origin FM_RECSYS_DATA), undefined)
   endif
 endif
 RUN := data/runs/seed
-# the local search node of `make es`; `make test` always tests against it
+# `make es` runs Elasticsearch (the version es/run pins) on ES_PORT, NODES nodes; `make test` tests a 3-node cluster
+# of it, and the serving tests once more against a 9.x node on ES9_PORT
 ES_PORT ?= 9200
+NODES ?= 1
+ES9_VERSION ?= 9.5.3
+ES9_PORT ?= 9250
 export FM_RECSYS_ES_PORT := $(ES_PORT)
-export FM_RECSYS_ES_TRANSPORT_PORT := $(shell echo $$(( $(ES_PORT) + 100 )))
+CLUSTER_URL := $(shell for i in 0 1 2; do printf 'http://127.0.0.1:%s,' $$(( $(ES_PORT) + i )); done | sed 's/,$$//')
+ES9 := ES_VERSION=$(ES9_VERSION) FM_RECSYS_ES_PORT=$(ES9_PORT) es/run
 RMSE_BAR ?= 0.856
 NOTEBOOKS := $(sort $(basename $(notdir $(wildcard nbs/[0-9][0-9]_*.ipynb))))
 
-.PHONY: venv demo test checks check-notebooks nbdev-test pytest e2e bench es es-stop lab
+.PHONY: venv demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e bench es es-stop lab
 
 venv: $(STAMP)
 $(STAMP): setup.py settings.ini
@@ -36,15 +41,16 @@ demo: venv
 	echo; echo '== new user: female, 50-55'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender F --age 50-55
 	echo; echo '== movies like Toy Story (1995)'; $(BIN)/fm-recsys similar --artifacts-dir data/demo --movie 'Toy Story (1995)'
 
-# Start Elasticsearch, run every check, and stop it again whatever happened.
+# Start the Elasticsearch nodes, run every check, and stop them again whatever happened.
 test: venv
-	@$(MAKE) es
-	status=0; $(MAKE) checks || status=$$?
-	$(MAKE) es-stop
+	status=0
+	NODES=3 ES_HEAP=512m es/run start && $(ES9) start || status=$$?
+	[ $$status != 0 ] || $(MAKE) --no-print-directory checks || status=$$?
+	es/run stop; $(ES9) stop
 	exit $$status
 
-checks: export ES_URL := http://127.0.0.1:$(ES_PORT)
-checks: check-notebooks nbdev-test pytest e2e
+checks: export ES_URL := $(CLUSTER_URL)
+checks: check-notebooks nbdev-test pytest pytest-es9 e2e
 
 # The notebooks are the source: cleaning them and exporting the package must change nothing.
 check-notebooks: venv
@@ -59,6 +65,10 @@ nbdev-test: venv
 
 pytest: venv
 	$(BIN)/pytest -q tests
+
+# the official 8.x client against Elasticsearch 9.x
+pytest-es9: venv
+	ES_URL=http://127.0.0.1:$(ES9_PORT) $(BIN)/pytest -q tests/test_serving.py
 
 # Every notebook end to end with papermill on the real data, the seed configuration (06 with side features, reduced,
 # and once more with the BPR loss and two averaged members),
@@ -83,7 +93,7 @@ bench: venv
 	$(BIN)/python bench/serving.py
 
 es:
-	es/run start
+	NODES=$(NODES) es/run start
 
 es-stop:
 	es/run stop

@@ -1,25 +1,25 @@
-"""Latency and throughput of top-10 cold-start recommendations: in-process, exact script_score and HNSW kNN.
+"""Latency and throughput of top-10 recommendations: in-process, and Elasticsearch exact (flat) and approximate (HNSW).
 
-Usage: python bench/serving.py [--artifacts-dir data/demo] [--catalog-size 1000000] [--requests 400]
-Needs trained artifacts (`make demo`) and a running server (`make es`). Prints, for the MovieLens 1M catalog and for a
-synthetic catalog of --catalog-size items with the model's dimension: median and p99 latency and throughput at
-concurrency 1 and 8, and the recall@10 of kNN against the exact ranking.
+Usage: python bench/serving.py [--artifacts-dir data/demo] [--catalog-size 1000000] [--requests 400] [--es-url URL]
+Needs trained artifacts (`make demo`) and a running node (`make es`). Prints, for the MovieLens 1M catalogue and for a
+synthetic catalogue of --catalog-size items with the model's dimension: p50 and p99 latency and throughput at
+concurrency 1 and 8, the recall@10 of HNSW against the exact ranking, and the indexing time.
 """
 import argparse, itertools, time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from opensearchpy import helpers
 
 from fm_recsys.data import AGES, GENDERS, OCCUPATIONS
 from fm_recsys.recommend import InProcessRecommender, make_query
-from fm_recsys.serving import SearchRecommender, connect, index_body, index_model, model_indices, search_movies
+from fm_recsys.serving import (HNSW, SearchRecommender, bulk_load, connect, index_body, index_model, knn_movies,
+                               model_indices, movie_document)
 
 ALIAS, SYNTHETIC = 'fm-recsys-bench', 'fm-recsys-bench-synthetic'
 
 
 def measure(call, args_list, concurrency, requests):
-    "Median and p99 latency (ms) and throughput (requests/s) of `call(*args)` cycling over `args_list`"
+    "p50 and p99 latency (ms) and throughput (requests/s) of `call(*args)` cycling over `args_list`"
     todo = list(itertools.islice(itertools.cycle(args_list), requests))
     for a in todo[:20]: call(*a)  # warm-up
     def timed(a):
@@ -31,11 +31,11 @@ def measure(call, args_list, concurrency, requests):
 
 def report(name, call, args_list, requests):
     for concurrency in (1, 8):
-        median, p99, qps = measure(call, args_list, concurrency, requests * (2 if concurrency > 1 else 1))
-        print(f'{name:<34} c={concurrency}  median {median:7.2f} ms  p99 {p99:7.2f} ms  {qps:7.1f} req/s', flush=True)
+        p50, p99, qps = measure(call, args_list, concurrency, requests * (2 if concurrency > 1 else 1))
+        print(f'| {name} | {concurrency} | {p50:.2f} | {p99:.2f} | {qps:.0f} |', flush=True)
 
 
-def synthetic_catalog(rec, size, seed=0):
+def synthetic_catalogue(rec, size, seed=0):
     "Item vectors and biases drawn from a Gaussian fitted to the trained movie vectors and biases"
     vectors, bias = rec.movie_vectors, rec.movie_bias
     rng = np.random.default_rng(seed)
@@ -43,56 +43,67 @@ def synthetic_catalog(rec, size, seed=0):
     return items, rng.normal(bias.mean(), bias.std(), size).astype(np.float32)
 
 
-def index_synthetic(client, items, bias):
-    "Index the synthetic items as movie documents (with the model index's mapping) and force-merge to one segment"
-    for old in model_indices(client, SYNTHETIC) + ([SYNTHETIC] if client.indices.exists(index=SYNTHETIC) else []): client.indices.delete(index=old)
-    # a lighter graph than the model index's (m=32, ef_construction=256): building 1M nodes on 2 cores is the cost
-    client.indices.create(index=SYNTHETIC, body=index_body(items.shape[1], dict(synthetic=True), m=16, ef_construction=128))
-    actions = (dict(_id=f'movie_{i}', _source=dict(feature_type='movie', movie_id=i, title=f'item {i}', genres=[], bias=float(b),
-                                                   embedding_bias=[*v.tolist(), float(b)])) for i, (v, b) in enumerate(zip(items, bias)))
+def index_synthetic(client, items, bias, ann):
+    "Index the synthetic items as movie documents (the model index's mapping) and force-merge them to one segment"
+    if client.indices.exists(index=SYNTHETIC): client.indices.delete(index=SYNTHETIC)
+    body = index_body(items.shape[1], dict(synthetic=True), ann=ann)
+    body['settings'].update(number_of_replicas=0, auto_expand_replicas=False)  # one node's cost, as the targets are
+    client.indices.create(index=SYNTHETIC, **body)
+    actions = (dict(_id=f'movie_{i}', _source=movie_document(i, f'item {i}', [], v, b)) for i, (v, b) in enumerate(zip(items, bias)))
     start = time.perf_counter()
-    for ok, item in helpers.parallel_bulk(client, actions, index=SYNTHETIC, chunk_size=1000, thread_count=2, raise_on_error=True): pass
-    client.indices.put_settings(index=SYNTHETIC, body={'index': {'refresh_interval': '1s'}})
-    client.indices.refresh(index=SYNTHETIC)
-    indexed = time.perf_counter() - start
-    client.indices.forcemerge(index=SYNTHETIC, max_num_segments=1, request_timeout=7200)
-    print(f'indexed {client.count(index=SYNTHETIC)["count"]:,} synthetic items in {indexed:.0f} s, force-merged in {time.perf_counter() - start - indexed:.0f} s', flush=True)
+    bulk_load(client, SYNTHETIC, actions, len(items), chunk_size=1000, progress=False)
+    loaded = time.perf_counter() - start
+    client.indices.forcemerge(index=SYNTHETIC, max_num_segments=1, request_timeout=3600)
+    print(f'indexed {len(items):,} items in {loaded:.0f} s, force-merged in {time.perf_counter() - start - loaded:.0f} s '
+          f'({time.perf_counter() - start:.0f} s in all)', flush=True)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--artifacts-dir', default='data/demo')
-    p.add_argument('--catalog-size', type=int, default=1_000_000)
-    p.add_argument('--requests', type=int, default=400)
-    p.add_argument('--es-url')
+    p.add_argument('--artifacts-dir', default='data/demo', help='a trained model (make demo writes data/demo)')
+    p.add_argument('--catalog-size', type=int, default=1_000_000, help='items in the synthetic catalogue (0: skip it)')
+    p.add_argument('--requests', type=int, default=400, help='requests per measurement at concurrency 1 (twice as many at 8)')
+    p.add_argument('--candidates', type=int, default=100, help='HNSW candidates (num_candidates) per query')
+    p.add_argument('--m', type=int, default=HNSW['m'], help='HNSW links per node')
+    p.add_argument('--ef-construction', type=int, default=HNSW['ef_construction'], help='HNSW candidates while building')
+    p.add_argument('--quantize', action='store_true', help='int8_hnsw (quantized vectors, rescored) instead of hnsw')
+    p.add_argument('--es-url', help='Elasticsearch URL (default: $ES_URL, else http://127.0.0.1:9200)')
     p.add_argument('--reuse-synthetic', action='store_true', help='query the synthetic index a previous run built (same seed, same items)')
     args = p.parse_args()
-    client = connect(args.es_url, timeout=600)
+    client = connect(args.es_url, timeout=3600)
     rec = InProcessRecommender.load(args.artifacts_dir)
     metadata = [dict(age=a, gender=g, occupation=o) for a in AGES for g in GENDERS for o in OCCUPATIONS]
     vectors = [rec.embeddings.vectors[make_query(rec.features, **m).features].sum(0) for m in metadata]
-    print(f'OpenSearch {client.server_version}; {len(metadata)} cold-start queries (age x gender x occupation), top 10', flush=True)
+    print(f'Elasticsearch {client.server_version}; {len(metadata)} cold-start queries (age x gender x occupation), top 10', flush=True)
 
+    start = time.perf_counter()
     index_model(client, args.artifacts_dir, ALIAS, keep=1, progress=False)
-    exact, knn = (SearchRecommender(client, args.artifacts_dir, ALIAS, mode=m) for m in ('exact', 'knn'))
-    print(f'\nMovieLens 1M catalog ({len(rec.movie_bias):,} movies, k={rec.movie_vectors.shape[1]}); kNN recall@10 vs exact: '
+    exact, knn = (SearchRecommender(client, args.artifacts_dir, ALIAS, mode=m, candidates=args.candidates) for m in ('exact', 'knn'))
+    print(f'\nMovieLens 1M catalogue ({len(rec.movie_bias):,} movies, k={rec.movie_vectors.shape[1]}): indexed '
+          f'{rec.features.n_features:,} documents in {time.perf_counter() - start:.1f} s; HNSW recall@10 vs exact: '
           f'{np.mean([len(set(exact.search(v).movie_id) & set(knn.search(v).movie_id)) / 10 for v in vectors]):.4f}', flush=True)
+    print('\n| backend | concurrency | p50 ms | p99 ms | QPS |\n| --- | --- | --- | --- | --- |')
     report('in-process (numpy)', lambda m: rec.recommend(**m), [(m,) for m in metadata], args.requests)
-    report('search: exact script_score', lambda m: exact.recommend(**m), [(m,) for m in metadata], args.requests)
-    report('search: kNN (HNSW)', lambda m: knn.recommend(**m), [(m,) for m in metadata], args.requests)
+    report('Elasticsearch exact (flat)', lambda m: exact.recommend(**m), [(m,) for m in metadata], args.requests)
+    report('Elasticsearch approximate (HNSW)', lambda m: knn.recommend(**m), [(m,) for m in metadata], args.requests)
+    for index in model_indices(client, ALIAS): client.indices.delete(index=index)
+    if not args.catalog_size: return
 
-    items, bias = synthetic_catalog(rec, args.catalog_size)
-    print(f'\nsynthetic catalog ({args.catalog_size:,} items, k={items.shape[1]})', flush=True)
+    items, bias = synthetic_catalogue(rec, args.catalog_size)
+    ann = dict(HNSW, type='int8_hnsw' if args.quantize else 'hnsw', m=args.m, ef_construction=args.ef_construction)
+    print(f'\nsynthetic catalogue ({args.catalog_size:,} items, k={items.shape[1]}, {ann})', flush=True)
     if args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items):
-        print(f'reusing {SYNTHETIC} ({len(client.indices.segments(index=SYNTHETIC)["indices"][SYNTHETIC]["shards"]["0"][0]["segments"])} segments)', flush=True)
-    else: index_synthetic(client, items, bias)
+        print(f'reusing {SYNTHETIC}', flush=True)
+    else: index_synthetic(client, items, bias, ann)
+    search = lambda field, candidates: lambda v: knn_movies(client, SYNTHETIC, field, [*v, 1.0], 10, candidates)
     truth = [set(np.argpartition(-(bias + items @ v), 10)[:10].tolist()) for v in vectors]
-    knn_found = [set(search_movies(client, SYNTHETIC, v, mode='knn').movie_id) for v in vectors]
-    print(f'kNN recall@10 vs exact (numpy): {np.mean([len(t & f) / 10 for t, f in zip(truth, knn_found)]):.4f}', flush=True)
-    exact_found = [set(search_movies(client, SYNTHETIC, v).movie_id) for v in vectors[:20]]
-    print(f'script_score agreement with numpy on 20 queries: {np.mean([len(t & f) / 10 for t, f in zip(truth, exact_found)]):.4f}', flush=True)
-    report('search: kNN (HNSW)', lambda v: search_movies(client, SYNTHETIC, v, mode='knn'), [(v,) for v in vectors], args.requests)
-    report('search: exact script_score', lambda v: search_movies(client, SYNTHETIC, v), [(v,) for v in vectors], max(20, args.requests // 20))
+    recall = lambda found: np.mean([len(t & set(f.movie_id)) / 10 for t, f in zip(truth, found)])
+    print(f'exact (flat) agreement with numpy: {recall(map(search("scoring_exact", 10), vectors)):.4f}', flush=True)
+    for candidates in sorted({args.candidates, 2 * args.candidates}):
+        print(f'HNSW recall@10 vs exact, {candidates} candidates: {recall(map(search("scoring_ann", candidates), vectors)):.4f}', flush=True)
+    print('\n| backend | concurrency | p50 ms | p99 ms | QPS |\n| --- | --- | --- | --- | --- |')
+    report(f'Elasticsearch approximate (HNSW, {args.candidates} candidates)', search('scoring_ann', args.candidates), [(v,) for v in vectors], args.requests)
+    report('Elasticsearch exact (flat)', search('scoring_exact', 10), [(v,) for v in vectors], max(20, args.requests // 20))
 
 
 if __name__ == '__main__': main()

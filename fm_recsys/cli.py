@@ -64,13 +64,13 @@ def parser():
     r.add_argument('--occupation', help="e.g. 'programmer' or 12")
     s = sub.add_parser('similar', help='movies similar to a movie')
     s.add_argument('--movie', required=True, help="a title, e.g. 'Toy Story (1995)', or a MovieLens id")
-    i = sub.add_parser('index', help='index the trained model into the search server and point the alias at it')
+    i = sub.add_parser('index', help='index the trained model into Elasticsearch and point the alias at it')
     for q in (r, s):
         q.add_argument('--top', type=int, default=10)
         q.add_argument('--backend', choices=['inprocess', 'es'], default='inprocess')
-        q.add_argument('--knn', action='store_true', help='with --backend es: approximate HNSW search instead of exact script_score')
+        q.add_argument('--knn', action='store_true', help='with --backend es: approximate HNSW search instead of the exact (flat) kNN')
     for q in (r, s, i):
-        q.add_argument('--es-url', help='search server URL (default: $ES_URL, else http://127.0.0.1:9200)')
+        q.add_argument('--es-url', help='Elasticsearch URL, several nodes comma-separated (default: $ES_URL, else http://127.0.0.1:9200)')
         q.add_argument('--index', default='fm-recsys', help='the alias that queries go through')
     for q in (t, r, s, i):
         q.add_argument('--artifacts-dir', default='data/artifacts')

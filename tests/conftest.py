@@ -1,10 +1,13 @@
 "Shared fixtures: the real MovieLens 1M (from $FM_RECSYS_DATA) and small data sets in its format."
-import os
+import os, shutil
 from pathlib import Path
 
 import pytest
 
 from fm_recsys.data import prepare
+from fm_recsys.recommend import InProcessRecommender
+from fm_recsys.serving import SearchRecommender, connect, index_model, model_indices
+from fm_recsys.train import TrainConfig, train
 
 
 @pytest.fixture(scope='session')
@@ -22,6 +25,32 @@ def prepared_dir(ml1m_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp('prepared')
     prepare(ml1m_dir, out)
     return out
+
+
+# Elasticsearch: the server at $ES_URL (make test starts it); without one these fixtures fail, never skip
+ALIAS = 'fm-recsys-pytest'
+
+
+@pytest.fixture(scope='session')
+def client():
+    "A client for $ES_URL; the indices the tests made go when the session ends"
+    client = connect()  # raises "no Elasticsearch answers at ..." when none runs
+    yield client
+    for index in model_indices(client, ALIAS): client.indices.delete(index=index)
+
+
+@pytest.fixture(scope='session')
+def artifacts(prepared_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp('model')
+    shutil.copytree(prepared_dir, out, dirs_exist_ok=True)
+    train(out, TrainConfig(k=16, epochs=1), progress=False)
+    return out
+
+
+@pytest.fixture(scope='session')
+def indexed(client, artifacts):
+    index_model(client, artifacts, ALIAS, progress=False)
+    return SearchRecommender(client, artifacts, ALIAS), InProcessRecommender.load(artifacts)
 
 
 def write_ml1m(directory, users=None, movies=None, ratings=None):

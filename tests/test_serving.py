@@ -1,36 +1,13 @@
-"The search backend against a real server (make test starts one; without it these tests fail, never skip)."
+"The Elasticsearch backend against a real server (make test starts one; without it these tests fail, never skip)."
 import shutil
 
 import numpy as np
 import pytest
 
-from fm_recsys.recommend import InProcessRecommender
+from conftest import ALIAS
 from fm_recsys.serving import (IndexingError, SearchRecommender, connect, index_model, model_indices, query_during,
                                recall_at, same_answers)
 from fm_recsys.train import TrainConfig, train
-
-ALIAS = 'fm-recsys-pytest'
-
-
-@pytest.fixture(scope='module')
-def client():
-    client = connect()  # raises "no search server answers at ..." when none runs
-    yield client
-    for index in model_indices(client, ALIAS): client.indices.delete(index=index)
-
-
-@pytest.fixture(scope='module')
-def artifacts(prepared_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp('model')
-    shutil.copytree(prepared_dir, out, dirs_exist_ok=True)
-    train(out, TrainConfig(k=16, epochs=1), progress=False)
-    return out
-
-
-@pytest.fixture(scope='module')
-def indexed(client, artifacts):
-    index_model(client, artifacts, ALIAS, progress=False)
-    return SearchRecommender(client, artifacts, ALIAS), InProcessRecommender.load(artifacts)
 
 
 def test_backends_agree(indexed):
@@ -84,7 +61,7 @@ def test_clear_errors(client, indexed, artifacts, tmp_path):
     with pytest.raises(LookupError, match="no index or alias 'fm-recsys-none'"): SearchRecommender(client, artifacts, 'fm-recsys-none')
     with pytest.raises(KeyError, match="unknown gender 'X'"): es.recommend(gender='X')
     with pytest.raises(KeyError, match='unknown user 999999'): es.recommend(user=999999)
-    with pytest.raises(ConnectionError, match='no search server answers at http://127.0.0.1:9'): connect('http://127.0.0.1:9')
+    with pytest.raises(ConnectionError, match='no Elasticsearch answers at http://127.0.0.1:9'): connect('http://127.0.0.1:9')
     other = tmp_path/'other'
     shutil.copytree(artifacts, other)
     train(other, TrainConfig(k=16, epochs=1, seed=5), progress=False)
