@@ -76,14 +76,14 @@ pytest-es9: venv
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
 	for nb in $(NOTEBOOKS); do
-	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01 reads no artifacts
-	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
-	  [ $$nb = 06_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
+	  params=(); [ $$nb = 02_model ] || params=(-p artifacts_dir ../$(RUN))  # 02_model reads no artifacts
+	  [ $$nb = 03_training ] && params+=(-p k 120 -p epochs 10)
+	  [ $$nb = 07_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done
-	echo "papermill 06_evaluation -p loss bpr -p members 2"  # the ranking loss's and the averaging's code paths, reduced settings
-	$(BIN)/papermill --cwd nbs nbs/06_evaluation.ipynb $(RUN)/_nbs/06_evaluation_bpr.ipynb -p artifacts_dir ../$(RUN) -p loss bpr -p members 2 --log-level WARNING --no-progress-bar
+	echo "papermill 07_evaluation -p loss bpr -p members 2"  # the ranking loss's and the averaging's code paths, reduced settings
+	$(BIN)/papermill --cwd nbs nbs/07_evaluation.ipynb $(RUN)/_nbs/07_evaluation_bpr.ipynb -p artifacts_dir ../$(RUN) -p loss bpr -p members 2 --log-level WARNING --no-progress-bar
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
 	  sys.exit(r > $(RMSE_BAR))"

@@ -15,7 +15,8 @@ import argparse, tempfile, time
 import numpy as np
 import scipy.sparse as sps
 
-from fm_recsys.data import prepare, side_features
+from fm_recsys.data import prepare
+from fm_recsys.features import side_features
 from fm_recsys.train import rmse
 
 try: import myfm

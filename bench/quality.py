@@ -14,7 +14,8 @@ import argparse, dataclasses, re, tempfile, time
 
 import numpy as np
 
-from fm_recsys.data import SIDE_FEATURES, prepare
+from fm_recsys.data import prepare
+from fm_recsys.features import SIDE_FEATURES
 from fm_recsys.evaluation import cold_start_table, known_user_table
 from fm_recsys.train import AVERAGED, RANKER, TUNED, TrainConfig, make_trainer, rmse
 

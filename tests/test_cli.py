@@ -1,8 +1,11 @@
 "The console script end to end on the real data, and its errors."
-import json, subprocess, sys
+import json, re, shlex, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
+
+from conftest import write_ml1m
+from fm_recsys.cli import parser
 
 
 def fm_recsys(*args, check=True):
@@ -61,9 +64,90 @@ def test_bad_requests(trained, args, message):
 
 def test_missing_artifacts(tmp_path):
     proc = fm_recsys('recommend', '--artifacts-dir', tmp_path, '--age', 18, check=False)
-    assert proc.returncode == 2 and 'missing embeddings.npz, features.json; run the training first' in proc.stderr
+    assert proc.returncode == 2 and f"{tmp_path/'features.json'}: missing; run `fm-recsys train`" in proc.stderr
 
 
-def test_bad_data_dir(tmp_path):
-    proc = fm_recsys('train', '--data-dir', tmp_path, '--artifacts-dir', tmp_path/'out', check=False)
-    assert proc.returncode == 2 and 'missing users.dat, movies.dat, ratings.dat' in proc.stderr
+def one_line_error(proc, message):
+    "Assert that `proc` failed with exit status 2 and the single line `fm-recsys...: error: ...message...`"
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert 'error:' in lines[-1] and message in lines[-1], proc.stderr
+    assert 'Traceback' not in proc.stderr
+
+
+def ml1m_copy(ml1m_dir, directory, ratings=None):
+    "A copy of MovieLens 1M in `directory`, with `ratings(text)` in place of ratings.dat's text"
+    directory.mkdir()
+    for name in ('users.dat', 'movies.dat', 'ratings.dat'): shutil.copy(ml1m_dir/name, directory)
+    if ratings: (directory/'ratings.dat').write_bytes(ratings((directory/'ratings.dat').read_bytes()))
+    return directory
+
+
+@pytest.mark.parametrize('ratings, message', [
+    (lambda text: b'', 'ratings.dat: the file is empty'),
+    (lambda text: text[:-5], "ratings.dat:1000209: the last line has no line end, the file looks cut short: '6040::1097::4::9567155'"),
+])
+def test_broken_ratings_file_trains_nothing(ml1m_dir, tmp_path, ratings, message):
+    data = ml1m_copy(ml1m_dir, tmp_path/'ml-1m', ratings)
+    one_line_error(fm_recsys('train', '--data-dir', data, '--artifacts-dir', tmp_path/'out', '--epochs', 1, check=False), message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['ml-1m']  # no output folder, no staging folder
+
+
+def test_failed_training_keeps_the_model_in_place(trained, ml1m_dir, tmp_path):
+    out = tmp_path/'model'
+    shutil.copytree(trained[0], out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    data = ml1m_copy(ml1m_dir, tmp_path/'ml-1m', lambda text: text[:-5])
+    one_line_error(fm_recsys('train', '--data-dir', data, '--artifacts-dir', out, check=False), 'the file looks cut short')
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_other_counts_warn_in_one_line(tmp_path):
+    proc = fm_recsys('train', '--data-dir', write_ml1m(tmp_path/'small'), '--artifacts-dir', tmp_path/'out', '--k', 4, '--epochs', 1)
+    assert proc.stderr.count('fm-recsys: warning:') == 1
+    assert '6 ratings, 3 users, 3 movies, where MovieLens 1M has 1,000,209, 6,040, 3,883: not the official data set' in proc.stderr
+
+
+@pytest.mark.parametrize('command, top', [('recommend', 0), ('recommend', -5), ('similar', 0), ('similar', -5)])
+def test_top_must_be_positive(trained, command, top):
+    query = ['--age', '18-24'] if command == 'recommend' else ['--movie', 1]
+    one_line_error(fm_recsys(command, '--artifacts-dir', trained[0], *query, '--top', top, check=False), f'argument --top: must be ≥ 1, not {top}')
+
+
+@pytest.mark.parametrize('option, value, message', [
+    ('--epochs', 0, 'epochs must be ≥ 1, not 0'), ('--batch-size', -1, 'batch_size must be ≥ 1, not -1'),
+    ('--lr', 0, 'lr must be > 0, not 0.0'), ('--k', -1, 'k must be ≥ 0, not -1'), ('--members', 0, 'members must be ≥ 1, not 0'),
+    ('--valid-frac', 1, 'must lie between 0 and 1, not 1.0'), ('--neighbours', 0, 'neighbours must be ≥ 1, not 0'),
+    ('--weight-decay', 'nan', 'weight_decay must be ≥ 0, not nan'),
+])
+def test_numeric_options_out_of_range(tmp_path, option, value, message):
+    one_line_error(fm_recsys('train', '--artifacts-dir', tmp_path/'out', option, value, check=False), f'argument {option}: {message}')
+    assert not (tmp_path/'out').exists()
+
+
+@pytest.mark.parametrize('name, content, query', [
+    ('embeddings.npz', b'\x80\x04garbage', ['--age', 18]),
+    ('features.json', b'{"fields": [', ['--age', 18]),
+    ('ratings.npz', b'PK\x03\x04 cut', ['--user', 1]),
+])
+def test_garbled_artifact_is_named(trained, tmp_path, name, content, query):
+    out = tmp_path/'model'
+    shutil.copytree(trained[0], out)
+    (out/name).write_bytes(content)
+    one_line_error(fm_recsys('recommend', '--artifacts-dir', out, *query, check=False), f'{out/name}: unreadable')
+
+
+def readme_commands():
+    "Every `fm-recsys ...` command in README.md's code blocks, as argument lists"
+    text = (Path(__file__).parents[1]/'README.md').read_text()
+    for block in re.findall(r'```(?:bash)?\n(.*?)```', text, re.S):
+        for line in block.replace('\\\n', ' ').splitlines():
+            words = shlex.split(line, comments=True)
+            starts = [i for i, w in enumerate(words) if w.endswith('fm-recsys')]
+            if starts: yield words[starts[0] + 1:]
+
+
+def test_readme_commands_parse():
+    commands = list(readme_commands())
+    assert len(commands) >= 8 and {c[0] for c in commands} >= {'train', 'recommend', 'similar', 'index'}
+    for argv in commands: parser().parse_args(argv)  # argparse exits on anything it does not know

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from fm_recsys.data import SIDE_FEATURES, load_prepared, prepare, side_features
+from fm_recsys.data import load_prepared, prepare
+from fm_recsys.features import SIDE_FEATURES, side_features
 from fm_recsys.model import FactorizationMachine, fm_interaction, fm_interaction_naive
 from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, rating_mse
 
