@@ -85,7 +85,7 @@ def ml1m_copy(ml1m_dir, directory, ratings=None):
 
 @pytest.mark.parametrize('ratings, message', [
     (lambda text: b'', 'ratings.dat: the file is empty'),
-    (lambda text: text[:-5], "ratings.dat:1000209: the last line has no line end, the file looks cut short: '6040::1097::4::9567155'"),
+    (lambda text: text[:-5], "ratings.dat:1000209: the last line has no line end, the file looks cut short: '6040::1097::4::95671'"),
 ])
 def test_broken_ratings_file_trains_nothing(ml1m_dir, tmp_path, ratings, message):
     data = ml1m_copy(ml1m_dir, tmp_path/'ml-1m', ratings)
