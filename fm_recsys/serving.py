@@ -105,9 +105,10 @@ def _alias_indices(client, alias):
     try: return sorted(client.indices.get_alias(name=alias))
     except NotFoundError: return []
 
-def bulk_load(client, index, actions, total, chunk_size=500, progress=True):
-    "Stream `actions` into `index`, then refresh it and wait until every copy is allocated; an IndexingError names the first failure"
-    results = helpers.streaming_bulk(client, actions, index=index, chunk_size=chunk_size, raise_on_error=False, max_retries=2)
+def bulk_load(client, index, actions, total, chunk_size=500, progress=True, threads=2):
+    "Send `actions` to `index` in `threads`, then refresh it and wait until every copy is allocated; an IndexingError names the first failure"
+    # requests in flight side by side keep every core of the node busy
+    results = helpers.parallel_bulk(client, actions, thread_count=threads, chunk_size=chunk_size, raise_on_error=False, index=index)
     failures = [item for ok, item in tqdm(results, total=total, desc=f'indexing {index}', disable=not progress) if not ok]
     if failures:
         first = next(iter(failures[0].values()))

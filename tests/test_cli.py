@@ -140,7 +140,7 @@ def test_garbled_artifact_is_named(trained, tmp_path, name, content, query):
 def readme_commands():
     "Every `fm-recsys ...` command in README.md's code blocks, as argument lists"
     text = (Path(__file__).parents[1]/'README.md').read_text()
-    for block in re.findall(r'```(?:bash)?\n(.*?)```', text, re.S):
+    for block in re.findall(r'```bash\n(.*?)```', text, re.S):
         for line in block.replace('\\\n', ' ').splitlines():
             words = shlex.split(line, comments=True)
             starts = [i for i, w in enumerate(words) if w.endswith('fm-recsys')]
