@@ -26,7 +26,7 @@ ES9 := ES_VERSION=$(ES9_VERSION) FM_RECSYS_ES_PORT=$(ES9_PORT) es/run
 RMSE_BAR ?= 0.856
 NOTEBOOKS := $(sort $(basename $(notdir $(wildcard nbs/[0-9][0-9]_*.ipynb))))
 
-.PHONY: venv demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e bench es es-stop lab
+.PHONY: venv chromium demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e bench es es-stop serve lab
 
 venv: $(STAMP)
 $(STAMP): setup.py settings.ini
@@ -35,6 +35,12 @@ $(STAMP): setup.py settings.ini
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $@
 
+# Debian's Chromium, for the page's browser tests (Playwright drives it; its own browser download cannot work here)
+chromium:
+	@command -v chromium >/dev/null && exit 0
+	[ "$$(id -u)" = 0 ] || { echo 'the browser tests need Debian'"'"'s chromium: sudo apt-get install chromium'; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 demo: venv
 	$(BIN)/fm-recsys train --artifacts-dir data/demo
 	echo; echo '== new user: male, 18-24'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender M --age 18-24
@@ -42,7 +48,7 @@ demo: venv
 	echo; echo '== movies like Toy Story (1995)'; $(BIN)/fm-recsys similar --artifacts-dir data/demo --movie 'Toy Story (1995)'
 
 # Start the Elasticsearch nodes, run every check, and stop them again whatever happened.
-test: venv
+test: venv chromium
 	status=0
 	NODES=3 ES_HEAP=512m es/run start && $(ES9) start || status=$$?
 	[ $$status != 0 ] || $(MAKE) --no-print-directory checks || status=$$?
@@ -91,6 +97,10 @@ e2e: venv
 bench: venv
 	$(BIN)/python bench/train_speed.py
 	$(BIN)/python bench/serving.py
+	$(BIN)/python bench/http_serving.py
+
+serve: venv
+	$(BIN)/fm-recsys serve --artifacts-dir data/demo
 
 es:
 	NODES=$(NODES) es/run start

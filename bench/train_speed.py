@@ -3,7 +3,7 @@
 Usage: python bench/train_speed.py [--data-dir DIR] [--epochs N]
 Prints the seconds per epoch of each loop, their ratio and the validation RMSE after the epoch(s).
 """
-import argparse, tempfile, time
+import argparse, tempfile
 
 from fm_recsys.data import prepare
 from fm_recsys.train import FMTrainer, TrainConfig
