@@ -149,7 +149,7 @@ PAGE = '''<!doctype html>
   form { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px; display: grid; gap: 10px;
          grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); align-items: end; }
   label { display: grid; gap: 4px; font-size: 13px; color: var(--muted); }
-  select, input, form button { font: inherit; padding: 7px 8px; border: 1px solid var(--line); border-radius: 6px; background: #fff; color: var(--ink); }
+  select, input, form button { font: inherit; padding: 7px 8px; border: 1px solid var(--line); border-radius: 6px; background: #fff; color: var(--ink); width: 100%; min-width: 0; }
   form button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; font-weight: 600; }
   #status { color: var(--muted); font-size: 13px; margin: 12px 2px; min-height: 1.4em; }
   #status.error { color: var(--bad); font-weight: 600; }
