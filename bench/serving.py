@@ -53,7 +53,7 @@ def index_synthetic(client, items, bias, ann):
     start = time.perf_counter()
     bulk_load(client, SYNTHETIC, actions, len(items), chunk_size=1000, progress=False)
     loaded = time.perf_counter() - start
-    client.indices.forcemerge(index=SYNTHETIC, max_num_segments=1, request_timeout=3600)
+    client.options(request_timeout=3600).indices.forcemerge(index=SYNTHETIC, max_num_segments=1)
     print(f'indexed {len(items):,} items in {loaded:.0f} s, force-merged in {time.perf_counter() - start - loaded:.0f} s '
           f'({time.perf_counter() - start:.0f} s in all)', flush=True)
 
