@@ -12,8 +12,8 @@ import numpy as np
 
 from fm_recsys.data import AGES, GENDERS, OCCUPATIONS
 from fm_recsys.recommend import InProcessRecommender, make_query
-from fm_recsys.serving import (HNSW, SearchRecommender, bulk_load, connect, index_body, index_model, knn_movies,
-                               model_indices, movie_document)
+from fm_recsys.serving import (HNSW, SearchRecommender, bulk_load, connect, index_body, index_model, largest_norm,
+                               model_indices, movie_document, rank_movies)
 
 ALIAS, SYNTHETIC = 'fm-recsys-bench', 'fm-recsys-bench-synthetic'
 
@@ -43,13 +43,13 @@ def synthetic_catalogue(rec, size, seed=0):
     return items, rng.normal(bias.mean(), bias.std(), size).astype(np.float32)
 
 
-def index_synthetic(client, items, bias, ann):
+def index_synthetic(client, items, bias, ann, max_norm):
     "Index the synthetic items as movie documents (the model index's mapping) and force-merge them to one segment"
     if client.indices.exists(index=SYNTHETIC): client.indices.delete(index=SYNTHETIC)
-    body = index_body(items.shape[1], dict(synthetic=True), ann=ann)
+    body = index_body(items.shape[1], dict(synthetic=True, max_norm=max_norm), ann=ann)
     body['settings'].update(number_of_replicas=0, auto_expand_replicas=False)  # one node's cost, as the targets are
     client.indices.create(index=SYNTHETIC, **body)
-    actions = (dict(_id=f'movie_{i}', _source=movie_document(i, f'item {i}', [], v, b)) for i, (v, b) in enumerate(zip(items, bias)))
+    actions = (dict(_id=f'movie_{i}', _source=movie_document(i, f'item {i}', [], v, b, max_norm)) for i, (v, b) in enumerate(zip(items, bias)))
     start = time.perf_counter()
     bulk_load(client, SYNTHETIC, actions, len(items), chunk_size=1000, progress=False)
     loaded = time.perf_counter() - start
@@ -90,20 +90,21 @@ def main():
     if not args.catalog_size: return
 
     items, bias = synthetic_catalogue(rec, args.catalog_size)
+    max_norm = largest_norm(items, bias)
     ann = dict(HNSW, type='int8_hnsw' if args.quantize else 'hnsw', m=args.m, ef_construction=args.ef_construction)
     print(f'\nsynthetic catalogue ({args.catalog_size:,} items, k={items.shape[1]}, {ann})', flush=True)
     if args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items):
         print(f'reusing {SYNTHETIC}', flush=True)
-    else: index_synthetic(client, items, bias, ann)
-    search = lambda field, candidates: lambda v: knn_movies(client, SYNTHETIC, field, [*v, 1.0], 10, candidates)
+    else: index_synthetic(client, items, bias, ann, max_norm)
+    search = lambda mode, candidates: lambda v: rank_movies(client, SYNTHETIC, v, 10, mode, candidates, max_norm)
     truth = [set(np.argpartition(-(bias + items @ v), 10)[:10].tolist()) for v in vectors]
     recall = lambda found: np.mean([len(t & set(f.movie_id)) / 10 for t, f in zip(truth, found)])
-    print(f'exact (flat) agreement with numpy: {recall(map(search("scoring_exact", 10), vectors)):.4f}', flush=True)
+    print(f'exact (flat) agreement with numpy: {recall(map(search("exact", 10), vectors)):.4f}', flush=True)
     for candidates in sorted({args.candidates, 2 * args.candidates}):
-        print(f'HNSW recall@10 vs exact, {candidates} candidates: {recall(map(search("scoring_ann", candidates), vectors)):.4f}', flush=True)
+        print(f'HNSW recall@10 vs exact, {candidates} candidates: {recall(map(search("knn", candidates), vectors)):.4f}', flush=True)
     print('\n| backend | concurrency | p50 ms | p99 ms | QPS |\n| --- | --- | --- | --- | --- |')
-    report(f'Elasticsearch approximate (HNSW, {args.candidates} candidates)', search('scoring_ann', args.candidates), [(v,) for v in vectors], args.requests)
-    report('Elasticsearch exact (flat)', search('scoring_exact', 10), [(v,) for v in vectors], max(20, args.requests // 20))
+    report(f'Elasticsearch approximate (HNSW, {args.candidates} candidates)', search('knn', args.candidates), [(v,) for v in vectors], args.requests)
+    report('Elasticsearch exact (flat)', search('exact', 10), [(v,) for v in vectors], max(20, args.requests // 20))
 
 
 if __name__ == '__main__': main()
