@@ -72,7 +72,8 @@ def index_body(k, meta, ann=HNSW):
 # %% ../nbs/06_serving.ipynb #ae3fa384
 def largest_norm(vectors, bias):
     "M, the largest norm of the movies' [v, w]"
-    return float(np.linalg.norm(np.column_stack([vectors, bias]), axis=1).max())
+    # a movie whose numbers are not finite fails on its own document, not on everyone's
+    return float(np.nanmax(np.linalg.norm(np.column_stack([vectors, bias]), axis=1)))
 
 def as_unit(scoring, max_norm):
     "[x, √(M² − |x|²)] / M for the [v, w] rows `scoring`: unit vectors whose dot products with [q, 1, 0] rank as the inner products do"
