@@ -107,8 +107,8 @@ def parser():
     v = sub.add_parser('serve', help='serve the JSON API and the web page over HTTP')
     v.add_argument('--host', default='127.0.0.1', help='address to listen on (the default: this machine only)')
     v.add_argument('--port', type=at_least_one, default=8000, help='port to listen on')
+    for q in (r, s): q.add_argument('--top', type=at_least_one, default=10, help='how many movies to list')
     for q in (r, s, v):
-        q.add_argument('--top', type=at_least_one, default=10, help='how many movies to list')
         q.add_argument('--backend', choices=['inprocess', 'es'], default='inprocess', help='who ranks: numpy in this process, or Elasticsearch')
         q.add_argument('--knn', action='store_true', help='with --backend es: approximate HNSW search instead of the exact (flat) kNN')
     for q in (r, s, i, v):
