@@ -14,6 +14,7 @@ ifeq ($(origin FM_RECSYS_DATA), undefined)
   endif
 endif
 RUN := data/runs/seed
+RANKER := data/demo-ranker
 # `make es` runs Elasticsearch (the version es/run pins) on ES_PORT, NODES nodes; `make test` tests a 3-node cluster
 # of it, and the serving tests once more against a 9.x node on ES9_PORT
 ES_PORT ?= 9200
@@ -43,9 +44,13 @@ chromium:
 
 demo: venv
 	$(BIN)/fm-recsys train --artifacts-dir data/demo
-	echo; echo '== new user: male, 18-24'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender M --age 18-24
-	echo; echo '== new user: female, 50-55'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender F --age 50-55
-	echo; echo '== movies like Toy Story (1995)'; $(BIN)/fm-recsys similar --artifacts-dir data/demo --movie 'Toy Story (1995)'
+	$(BIN)/fm-recsys train --preset ranker --artifacts-dir $(RANKER)
+	echo; echo '== new user: male, 18-24 (seed FM)'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender M --age 18-24
+	echo; echo '== new user: female, 50-55 (seed FM)'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender F --age 50-55
+	echo; echo '== known user 1 (ranker)'; $(BIN)/fm-recsys recommend --artifacts-dir $(RANKER) --user 1
+	echo; echo '== a visitor who liked Toy Story, Aladdin and The Lion King (ranker)'
+	$(BIN)/fm-recsys recommend --artifacts-dir $(RANKER) --liked 'Toy Story (1995)' --liked 'Aladdin (1992)' --liked 'Lion King, The (1994)'
+	echo; echo '== movies like Toy Story (1995) (ranker)'; $(BIN)/fm-recsys similar --artifacts-dir $(RANKER) --movie 'Toy Story (1995)'
 
 # Start the Elasticsearch nodes, run every check, and stop them again whatever happened.
 test: venv chromium
@@ -77,7 +82,7 @@ pytest-es9: venv
 	ES_URL=http://127.0.0.1:$(ES9_PORT) $(BIN)/pytest -q tests/test_serving.py
 
 # Every notebook end to end with papermill on the real data, the seed configuration (06 with side features, reduced,
-# and once more with the BPR loss and two averaged members),
+# and once more with the ranker and two averaged members),
 # executed copies kept in $(RUN)/_nbs.
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
@@ -88,8 +93,8 @@ e2e: venv
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done
-	echo "papermill 07_evaluation -p loss bpr -p members 2"  # the ranking loss's and the averaging's code paths, reduced settings
-	$(BIN)/papermill --cwd nbs nbs/07_evaluation.ipynb $(RUN)/_nbs/07_evaluation_bpr.ipynb -p artifacts_dir ../$(RUN) -p loss bpr -p members 2 --log-level WARNING --no-progress-bar
+	echo "papermill 07_evaluation -p preset_name ranker -p k 64 -p epochs 8 -p members 2"  # the ranker, and averaging, at reduced settings
+	$(BIN)/papermill --cwd nbs nbs/07_evaluation.ipynb $(RUN)/_nbs/07_evaluation_ranker.ipynb -p artifacts_dir ../$(RUN) -p preset_name ranker -p k 64 -p epochs 8 -p members 2 --log-level WARNING --no-progress-bar
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
 	  sys.exit(r > $(RMSE_BAR))"
@@ -100,7 +105,7 @@ bench: venv
 	$(BIN)/python bench/http_serving.py
 
 serve: venv
-	$(BIN)/fm-recsys serve --artifacts-dir data/demo
+	$(BIN)/fm-recsys serve --artifacts-dir $(RANKER)
 
 es:
 	NODES=$(NODES) es/run start

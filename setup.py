@@ -37,7 +37,7 @@ setuptools.setup(
     package_dir = {'': '.'},  # an editable install then only puts the project on sys.path, quietly
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'lab': dev_requirements + lab_requirements },
+    extras_require={ 'dev': dev_requirements, 'lab': dev_requirements + lab_requirements, 'bench': shlex.split(cfg.get('bench_requirements') or '') },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -7,8 +7,10 @@ alone and with all of them (`TUNED`), the same without `neighbours`, the same wi
 average of 4 of each (`AVERAGED`, the best model, averages `TUNED`), and the Netflix-prize variant whose implicit
 sets also hold the validation pairs (without their ratings). Then NDCG/Recall/HitRate@10 for new users (10% of users
 held out, ranked from metadata alone) and for known users (their 10%-split movies rated 4+, training movies
-excluded), for the seed FM, the tuned FM (`TUNED`), the average of 4 of them (`AVERAGED`) and the BPR ranker
-(`RANKER`, chosen on the inner split), each against popularity, shrunk-mean and random.
+excluded), for the seed FM, the tuned FM (`TUNED`), the average of 4 of them (`AVERAGED`) and the ranker (`RANKER`,
+the all-movies FM with liked movies, chosen on the inner split), each against popularity, demographic popularity
+(new users), EASE (known users), shrunk-mean and random; ALS (the `implicit` package, `pip install -e .[bench]`) for
+known users; and for the ranker, visitors' liked movies (1, 3, 5 revealed) against EASE given the same movies.
 """
 import argparse, dataclasses, re, tempfile, time
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from fm_recsys.data import prepare
 from fm_recsys.features import SIDE_FEATURES
-from fm_recsys.evaluation import cold_start_table, known_user_table
+from fm_recsys.evaluation import cold_start_table, evaluate, known_user_table, liked_table, rated_matrix, relevance
 from fm_recsys.train import AVERAGED, RANKER, TUNED, TrainConfig, make_trainer, rmse
 
 
@@ -58,16 +60,39 @@ def rmse_table(data, rows=''):
 
 
 def ranking_tables(data, models=''):
-    "Print the new-user and known-user ranking tables of the seed FM, the tuned FM, their average and the BPR ranker (those matching `models`)"
+    "Print the new-user and known-user ranking tables of the seed FM, the tuned FM, their average and the ranker (those matching `models`), ALS's, and the ranker's liked-movies table"
+    show = lambda table: print(table.to_string(float_format=lambda v: f'{v:.4f}'), flush=True)
     for title, config in (('seed FM', TrainConfig()), ('tuned FM (RMSE, all side features)', TUNED),
-                          ('averaged FM (RMSE, 4 tuned members)', AVERAGED), ('ranker (BPR)', RANKER)):
+                          ('averaged FM (RMSE, 4 tuned members)', AVERAGED), ('ranker (all movies, liked movies; RANKER)', RANKER)):
         if not re.search(models, title): continue
         print(f'\n== {title}\nnew users: 10% of users held out, ranked from age, gender and occupation alone')
         table, alpha = cold_start_table(data, config)
-        print(table.to_string(float_format=lambda v: f'{v:.4f}'))
+        show(table)
         print('(alpha chosen on users held out of the training users)')
         print('known users: their 10%-split movies rated 4+, movies rated in training excluded')
-        print(known_user_table(data, config).to_string(float_format=lambda v: f'{v:.4f}'), flush=True)
+        start = time.perf_counter()
+        table = known_user_table(data, config)
+        show(table)
+        print(f'(training and scoring: {time.perf_counter() - start:.0f} s)')
+        if 'liked' in config.side:
+            print("new users' liked movies: 1, 3 or 5 of a held-out user's movies rated 4+ given, the rest ranked")
+            show(liked_table(data, config))
+    if re.search(models, 'ALS'):
+        print('\n== ALS (implicit, 128 factors, 20 iterations, untuned), known users')
+        show(als_table(data))
 
+
+def als_table(data, factors=128, iterations=20, seed=42):
+    "Known-user ranking metrics of implicit's ALS on the binary training matrix"
+    from implicit.als import AlternatingLeastSquares  # a bench-only extra
+    from scipy.sparse import csr_matrix
+    everyone = np.arange(len(data.features.values['user']))
+    seen = rated_matrix(data, data.train_rows, everyone)
+    start = time.perf_counter()
+    als = AlternatingLeastSquares(factors=factors, iterations=iterations, random_state=seed)
+    als.fit(csr_matrix(seen), show_progress=False)
+    scores = als.user_factors @ als.item_factors.T
+    print(f'(training: {time.perf_counter() - start:.0f} s)')
+    return evaluate({'ALS': scores}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
 
 if __name__ == '__main__': main()

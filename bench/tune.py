@@ -5,8 +5,9 @@ Without --ranking: trains the FM with all side features for each combination of 
 (Adam, k=64, weight decay 1e-4, 12 epochs, lr / 10 after epoch 8) on 8/9 of the training rows and prints the RMSE on
 the other 1/9 after every epoch; the best final RMSE gives `fm_recsys.train.TUNED`. (k and the weight decay were
 chosen the same way before the `ratings` side feature existed, at batches of 4096 and lr 3e-3: see the README.)
-With --ranking: trains the BPR FM (lr 3e-3, batches of 4096) for each combination of embedding size, weight decay and
-epochs below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
+With --ranking: trains the all-movies FM (`RANKER`'s other settings) for each combination of ridge penalty and target of
+low ratings below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
+Then EASE's for each λ below; the best gives `fm_recsys.evaluation.EASE_LAMBDA`.
 With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
 to N; where one more member stops paying gives `AVERAGED`.
 With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
@@ -17,13 +18,16 @@ prints the final RMSE; the best gives `TrainConfig.neighbours`.
 """
 import argparse, dataclasses, itertools, tempfile
 
+import numpy as np
+
 from fm_recsys.data import inner_split, prepare
-from fm_recsys.evaluation import known_user_table
+from fm_recsys.evaluation import evaluate, ease, known_user_table, rated_matrix, relevance
 from fm_recsys.model import average_fms
 from fm_recsys.train import RANKER, TUNED, make_trainer, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
-RANKING_GRID = dict(k=(64, 128), weight_decay=(0, 1e-6, 1e-5), epochs=(20, 40))
+RANKING_GRID = dict(ridge=(100., 300.), low_rating_target=(0.2, 0.4, 0.6))
+EASE_GRID = (300., 1000., 3000.)
 DECAY_GRID = [dict(field_decay=(), bias_decay=1.), dict(field_decay=(('day', .3),), bias_decay=1.),
               dict(field_decay=(('day', 3.),), bias_decay=1.), dict(field_decay=(('movie', 2.),), bias_decay=.1),
               dict(field_decay=(('movie', 3.),), bias_decay=.1), dict(field_decay=(('movie', 2.),), bias_decay=.03),
@@ -53,6 +57,11 @@ def main():
         for params, config in grid(RANKER, RANKING_GRID):
             fm = known_user_table(data, config).loc['FM, with user vector']
             print(f'{params}: NDCG@10 {fm.ndcg:.4f}  Recall@10 {fm.recall:.4f}  HitRate@10 {fm.hit_rate:.4f}', flush=True)
+        everyone = np.arange(len(data.features.values['user']))
+        seen, relevant = rated_matrix(data, data.train_rows, everyone), relevance(data, data.valid_rows, everyone)
+        for lam in EASE_GRID:
+            row = evaluate({'EASE': seen @ ease(data, data.train_rows, lam)}, relevant, exclude=seen > 0).loc['EASE']
+            print(f'EASE lambda={lam:g}: NDCG@10 {row.ndcg:.4f}  Recall@10 {row.recall:.4f}  HitRate@10 {row.hit_rate:.4f}', flush=True)
         return
     if args.members:
         trainer = make_trainer(data, dataclasses.replace(TUNED, members=args.members)).fit_rows(data, data.train_rows, progress=False)

@@ -13,7 +13,7 @@ from dataclasses import fields
 from .data import DataError, prepare, staged_dir
 from .features import SIDE_FEATURES
 from .recommend import InProcessRecommender
-from .train import BOUNDS, LOOPS, LOSSES, TrainConfig, TrainingError, check_field, train
+from .train import BOUNDS, LOOPS, LOSSES, PRESETS, TrainConfig, TrainingError, check_field, preset, train
 
 # %% ../nbs/08_cli.ipynb #cdfcb494
 def _search_backend(artifacts_dir, es_url=None, index='fm-recsys', knn=False):
@@ -51,7 +51,9 @@ TRAIN_HELP = dict(
     seed='seed of the initialisation, the shuffling and the split', loop="'fast' (closed-form gradients) or the seed's 'reference' loop",
     side='side features the model carries', neighbours='nearest movies per movie, with the neighbours side feature',
     implicit_from_valid="Netflix-prize style: the validation (user, movie) pairs join the implicit sets (never their ratings)",
-    loss="'mse' on ratings, or 'bpr' to rank movies rated 4+ above random ones", members='FMs trained from seeds seed, seed+1, ... and averaged')
+    loss="'mse' on ratings, 'bpr' to rank movies rated 4+ above random ones, or 'all-movies' (each user's whole row of movies)",
+    members='FMs trained from seeds seed, seed+1, ... and averaged', low_rating_target="all-movies: the target of a movie rated 1-3 (4+: 1, unrated: 0)",
+    ridge='all-movies: the ridge penalty on the movie and liked vectors', metadata_only='all-movies: the share of users shown without their liked movies')
 
 def checked(kind, name):
     "An argparse type: `kind(text)`, refused unless field `name` may take it"
@@ -79,13 +81,15 @@ def fraction(text):
 def _add_train_options(p):
     for f in fields(TrainConfig):
         option, kind, choices, help = f'--{f.name.replace("_", "-")}', type(f.default), CHOICES.get(f.name), TRAIN_HELP[f.name]
-        if kind is tuple: p.add_argument(option, nargs='*', type=TYPES.get(f.name, str if choices else int), choices=choices, default=list(f.default), help=help)
-        elif kind is bool: p.add_argument(option, action=argparse.BooleanOptionalAction, default=f.default, help=help)
-        else: p.add_argument(option, type=checked(kind, f.name) if f.name in BOUNDS else kind, choices=choices, default=f.default, help=help)
+        # no default: an option not given leaves the preset's value
+        if kind is tuple: p.add_argument(option, nargs='*', type=TYPES.get(f.name, str if choices else int), choices=choices, default=argparse.SUPPRESS, help=help)
+        elif kind is bool: p.add_argument(option, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS, help=help)
+        else: p.add_argument(option, type=checked(kind, f.name) if f.name in BOUNDS else kind, choices=choices, default=argparse.SUPPRESS, help=help)
 
 def train_config(args):
-    "The `TrainConfig` of parsed `train` options"
-    return TrainConfig(**{f.name: tuple(v) if isinstance(v := getattr(args, f.name), list) else v for f in fields(TrainConfig)})
+    "The `TrainConfig` of parsed `train` options: the preset, with the fields given changed"
+    given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
+    return preset(args.preset, **{name: tuple(v) if isinstance(v, list) else v for name, v in given.items()})
 
 def parser():
     "The `fm-recsys` argument parser"
@@ -95,12 +99,14 @@ def parser():
     t.add_argument('--data-dir', help='directory with the MovieLens 1M .dat files (default: $FM_RECSYS_DATA, else download)')
     t.add_argument('--cache-dir', default='data', help='where the official zip is downloaded')
     t.add_argument('--valid-frac', type=fraction, default=0.1, help='share of the ratings held out for validation')
+    t.add_argument('--preset', choices=PRESETS, default='seed', help="the configuration the options below change: the seed's, tuned or averaged for ratings, ranker for top-10 lists")
     _add_train_options(t)
     r = sub.add_parser('recommend', help='recommend movies to a known or a new user')
     r.add_argument('--user', type=int, help='a known MovieLens user id')
     r.add_argument('--age', help="age bucket, e.g. '18-24' or 18")
     r.add_argument('--gender', help='F, M, female or male')
     r.add_argument('--occupation', help="e.g. 'programmer' or 12")
+    r.add_argument('--liked', action='append', default=[], help="a movie the new user liked, a title or a MovieLens id; repeat it for several")
     s = sub.add_parser('similar', help='movies similar to a movie')
     s.add_argument('--movie', required=True, help="a title, e.g. 'Toy Story (1995)', or a MovieLens id")
     i = sub.add_parser('index', help='index the trained model into Elasticsearch and point the alias at it')
@@ -127,10 +133,13 @@ def run(args):
     "Carry out the parsed command `args`"
     if args.command == 'train':
         with staged_dir(args.artifacts_dir) as out:  # a failed run leaves the folder as it was
-            prepare(args.data_dir, out, args.valid_frac, args.seed, args.cache_dir)
-            metrics = train(out, train_config(args), progress=not args.json)
-        if args.json: print(json.dumps(dict(history=metrics['history'], valid_rmse=metrics['valid_rmse'])))
-        else: print(f"validation RMSE {metrics['valid_rmse']:.4f}; artifacts in {args.artifacts_dir}")
+            config = train_config(args)
+            prepare(args.data_dir, out, args.valid_frac, config.seed, args.cache_dir)
+            metrics = train(out, config, progress=not args.json)
+        if args.json: print(json.dumps(dict(history=metrics['history'], valid_rmse=metrics['valid_rmse'], train_seconds=metrics['train_seconds'])))
+        else:
+            rmse = '' if metrics['valid_rmse'] is None else f"validation RMSE {metrics['valid_rmse']:.4f}, "
+            print(f"{args.preset} preset: {rmse}{metrics['train_seconds']:.0f} s of training; artifacts in {args.artifacts_dir}")
     elif args.command == 'index':
         from fm_recsys.serving import connect, index_model
         name = index_model(connect(args.es_url), args.artifacts_dir, args.index, progress=not args.json)
@@ -142,7 +151,7 @@ def run(args):
         print(f'serving {args.artifacts_dir} ({args.backend}) at http://{args.host}:{args.port}/', flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
     elif args.command == 'recommend':
-        _print_table(open_backend(args).recommend(args.user, args.age, args.gender, args.occupation, n=args.top), args.json)
+        _print_table(open_backend(args).recommend(args.user, args.age, args.gender, args.occupation, args.liked, n=args.top), args.json)
     else: _print_table(open_backend(args).similar(args.movie, n=args.top), args.json)
 
 def main(argv=None):

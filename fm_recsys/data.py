@@ -281,10 +281,10 @@ def read_artifact(path, read):
     try: return read(path)
     except Exception as e: raise DataError(f'{path}: unreadable ({e.__class__.__name__}: {e}); write it again with `fm-recsys train`') from None
 
-def read_npz(path, *names):
-    "The arrays `names` of the `.npz` file at `path` (pickles refused), through `read_artifact`"
+def read_npz(path, *names, optional=()):
+    "The arrays `names` of the `.npz` file at `path`, and those of `optional` it holds (pickles refused), through `read_artifact`"
     def read(p):
-        with np.load(p, allow_pickle=False) as arrays: return {n: arrays[n] for n in names}
+        with np.load(p, allow_pickle=False) as arrays: return {n: arrays[n] for n in [*names, *(o for o in optional if o in arrays.files)]}
     return read_artifact(path, read)
 
 @patch(cls_method=True)

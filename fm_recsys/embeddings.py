@@ -28,16 +28,17 @@ class Embeddings:
     bias: np.ndarray  # n_features
     w0: float
     features: FeatureIndex
+    liked: np.ndarray = None  # movies × k: what each movie adds to a query as a liked movie (models with the `liked` feature)
 
     @classmethod
     def load(cls, artifacts_dir):
         "Read `embeddings.npz` and `features.json` from `artifacts_dir`"
         d = Path(artifacts_dir)
-        features, arrays = FeatureIndex.load(d/'features.json'), read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0')
+        features, arrays = FeatureIndex.load(d/'features.json'), read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0', optional=['liked'])
         if not len(arrays['embedding']) == len(arrays['bias']) == features.n_features:
             raise DataError(f"{d/'embeddings.npz'}: {len(arrays['embedding'])} vectors and {len(arrays['bias'])} biases, but {d/'features.json'} "
                             f'indexes {features.n_features} features: the two come from different runs; train again')
-        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features)
+        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features, arrays.get('liked'))
 
     def field(self, name):
         "Vectors and biases of every value of field `name`"

@@ -16,7 +16,7 @@ import pandas as pd
 from .data import GENRES, DataError, Prepared
 
 # %% ../nbs/01_features.ipynb #1e50be7a
-SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day', 'neighbours')
+SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day', 'neighbours', 'liked')
 
 def release_year(title):
     "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
@@ -131,6 +131,7 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
                         *(f'user {fi.values["user"][u]} on {d:%Y-%m-%d}' for u, d in zip(user - fi.offsets['user'], starts))], _bag([], [], []))
             day_of_rating = offsets['day'] + code
         elif name == 'neighbours': neighbourhood = movie_neighbours(data, rated_rows, neighbours)
+        elif name == 'liked': add('liked', [f'liked {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], np.ones(len(users))))
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
     order = np.lexsort((members, keys))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])

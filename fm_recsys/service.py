@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from . import __version__
 from .cli import open_recommender
 from .data import AGES, OCCUPATIONS
-from .embeddings import Embeddings, genre_sample, plot_tsne
+from .embeddings import Embeddings, genre_sample, movie_position, plot_tsne
 from .recommend import Recommender, parse_age, parse_gender, parse_occupation
 from .serving import model_checksum
 
@@ -69,14 +69,20 @@ def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys
 
     @app.get('/api/recommend')
     def recommend(age: str = None, gender: str = None, occupation: str = None, user: int = None,
+                  liked: list[str] = Query([], description='a movie the new user liked (title or MovieLens id); repeat it for several'),
                   n: int = Query(10, ge=1, le=100, description='how many movies')):
-        "The `n` best movies for a known `user`, or for a new user from `age`, `gender` and `occupation`"
+        "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked`"
         served, meta = app.state.served, {p: parsed(p, v) for p, v in dict(age=age, gender=gender, occupation=occupation).items()}
-        if user is not None and any(v is not None for v in meta.values()):
-            raise bad('user', 'give either a known user or age, gender and occupation, not both')
-        if user is None and all(v is None for v in meta.values()): raise bad('user', 'give a known user, or at least one of age, gender, occupation')
-        try: return _answer(served, served.recommender.recommend(user, **meta, n=n))
+        if user is not None and (any(v is not None for v in meta.values()) or liked):
+            raise bad('user', "give either a known user or a new user's age, gender, occupation and liked movies, not both")
+        if user is None and all(v is None for v in meta.values()) and not liked:
+            raise bad('user', 'give a known user, or at least one of age, gender, occupation, liked')
+        for movie in liked:  # named before the query, so that the error points at the movie
+            try: movie_position(served.recommender.features, movie)
+            except KeyError as e: raise bad('liked', e.args[0], 404) from None
+        try: return _answer(served, served.recommender.recommend(user, **meta, liked=liked, n=n))
         except KeyError as e: raise bad('user', e.args[0], 404) from None
+        except ValueError as e: raise bad('liked', e.args[0]) from None
 
     @app.get('/api/similar')
     def similar(movie: str, n: int = Query(10, ge=1, le=100, description='how many movies')):

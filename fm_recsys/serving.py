@@ -65,7 +65,7 @@ def index_body(k, meta, ann=HNSW):
         mappings=dict(_meta=meta, _source=dict(excludes=['scoring_exact', 'scoring_ann', 'unit']), properties=dict(
             feature_type=dict(type='keyword'), value=dict(type='keyword'), label=dict(type='keyword'), offset=dict(type='integer'),
             title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='integer'), bias=dict(type='double'),
-            embedding=dict(type='float', index=False, doc_values=False),
+            embedding=dict(type='float', index=False, doc_values=False), liked=dict(type='float', index=False, doc_values=False),
             scoring_exact=_vector(k + 1, dict(type='flat')), scoring_ann=_vector(k + 2, ann, 'dot_product'), unit=_vector(k, dict(type='flat')),
             metadata=dict(type='keyword'), rated_movies=dict(type='integer'))))
 
@@ -95,6 +95,7 @@ def feature_documents(emb: Embeddings, profiles: UserProfiles):
             if field == 'movie':
                 doc = movie_document(value, label, fi.genres[pos], emb.vectors[i], emb.bias[i], max_norm)
                 doc['unit'] = normalize_rows(emb.vectors[i:i + 1])[0]
+                if emb.liked is not None: doc['liked'] = emb.liked[pos]  # what a visitor's liking it adds to their query
             else: doc = dict(feature_type=field, bias=float(emb.bias[i]))
             doc.update(value=str(value), label=label, offset=i, embedding=emb.vectors[i])
             if field == 'user':
@@ -175,7 +176,7 @@ class SearchRecommender(Recommender):
 
     def _mget(self, ids):
         "The `_source` of the documents `ids`, in order; a KeyError names any that are missing"
-        docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id'])['docs']
+        docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id', 'liked'])['docs']
         missing = [d['_id'] for d in docs if not d.get('found')]
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
         return [d['_source'] for d in docs]
@@ -208,29 +209,38 @@ def rank_movies(client, index, vector, n=10, mode='exact', candidates=100, max_n
 
 # %% ../nbs/06_serving.ipynb #9c0a7f81
 @patch
-def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None):
-    "Ids of the documents whose vectors make the query, and a known user's own document id (else None)"
-    if user is None: return [feature_doc_id(self.features, o) for o in make_query(self.features, None, None, age, gender, occupation).features], None
-    if any(v is not None for v in (age, gender, occupation)):
-        raise ValueError(f'give either a known user or metadata for a new user, not both (got user {user} and metadata)')
+def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=()):
+    "Ids of the documents whose vectors make the query, of the liked movies' documents, and a known user's own document id (else None)"
+    if user is None:
+        query = make_query(self.features, None, None, age, gender, occupation, liked)
+        return [feature_doc_id(self.features, o) for o in query.features], [doc_id('movie', self.features.values['movie'][p]) for p in query.liked], None
+    if any(v is not None for v in (age, gender, occupation)) or len(liked):
+        raise ValueError(f"give either a known user or a new user's metadata and liked movies, not both (got user {user} and more)")
     try: meta = self._mget([doc_id('user', user)])[0]['metadata']
     except KeyError: raise KeyError(f'unknown user {user!r} (not in index {self.index})') from None
-    return [doc_id('user', user), *meta], doc_id('user', user)
+    return [doc_id('user', user), *meta], [], doc_id('user', user)
 
 @patch
-def search(self:SearchRecommender, vector, n=10, user_doc=None):
-    "The `n` movies with the highest w_m + <vector, v_m>, leaving out those rated by the user of `user_doc`"
+def search(self:SearchRecommender, vector, n=10, user_doc=None, liked_docs=()):
+    "The `n` movies with the highest w_m + <vector, v_m>, leaving out those rated by the user of `user_doc` and the `liked_docs`"
     if len(vector) != self.dims: raise ValueError(f'query vector has {len(vector)} dimensions, index {self.index} has {self.dims}')
     # the server leaves out the user's rated movies: a terms lookup on the user's document
     rated = [dict(terms=dict(movie_id=dict(index=self.alias, id=user_doc, path='rated_movies')))] if user_doc else []
+    seen = [dict(ids=dict(values=list(liked_docs)))] if len(liked_docs) else []
     # through the alias, so a reindex is seen at once
-    return rank_movies(self.client, self.alias, vector, n, self.mode, self.candidates, self.max_norm, rated)
+    return rank_movies(self.client, self.alias, vector, n, self.mode, self.candidates, self.max_norm, rated + seen)
 
 @patch
-def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, n=10):
-    "The `n` best movies for a known `user`, or for a new user from `age`, `gender` and `occupation`"
-    ids, user_doc = self.query_documents(user, age, gender, occupation)
-    return self.search(np.sum([d['embedding'] for d in self._mget(ids)], axis=0), n, user_doc)
+def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=(), n=10):
+    "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked` (ids or titles)"
+    ids, liked_docs, user_doc = self.query_documents(user, age, gender, occupation, liked)
+    vectors = [d['embedding'] for d in self._mget(ids)]
+    if liked_docs:
+        movies = self._mget(liked_docs)
+        if any('liked' not in d for d in movies):
+            raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
+        vectors += [d['liked'] for d in movies]
+    return self.search(np.sum(vectors, axis=0), n, user_doc, liked_docs)
 
 @patch
 def similar(self:SearchRecommender, movie, n=10):

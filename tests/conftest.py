@@ -7,7 +7,7 @@ import pytest
 from fm_recsys.data import prepare
 from fm_recsys.recommend import InProcessRecommender
 from fm_recsys.serving import SearchRecommender, connect, index_model, model_indices
-from fm_recsys.train import TrainConfig, train
+from fm_recsys.train import preset, train
 
 
 @pytest.fixture(scope='session')
@@ -43,7 +43,7 @@ def client():
 def artifacts(prepared_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp('model')
     shutil.copytree(prepared_dir, out, dirs_exist_ok=True)
-    train(out, TrainConfig(k=16, epochs=1), progress=False)
+    train(out, preset('ranker', k=16, epochs=1), progress=False)  # the served kind of model, small
     return out
 
 

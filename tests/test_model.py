@@ -1,12 +1,13 @@
-"The O(kn) lemma, the closed-form gradients (also with carried side features), reproducibility and the NaN guard."
+"The O(kn) lemma, the closed-form gradients (also with carried side features), reproducibility, the NaN guard, and liked movies folded into a query."
 import numpy as np
 import pytest
 import torch
 
-from fm_recsys.data import load_prepared, prepare
-from fm_recsys.features import SIDE_FEATURES, side_features
+from fm_recsys.data import DataWarning, load_prepared, prepare
+from fm_recsys.features import side_features
 from fm_recsys.model import FactorizationMachine, fm_interaction, fm_interaction_naive
-from fm_recsys.train import FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, rating_mse
+from fm_recsys.recommend import InProcessRecommender, make_query
+from fm_recsys.train import TUNED, FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, preset, rating_mse, train
 
 from conftest import write_ml1m
 
@@ -46,7 +47,7 @@ def test_closed_form_gradients_match_autograd(seed, carries):
 
 def test_side_features_of_a_small_data_set(tmp_path):
     data = prepare(write_ml1m(tmp_path/'ml'), tmp_path/'out', valid_frac=1/6, seed=0)
-    side = side_features(data)
+    side = side_features(data, TUNED.side)
     fi = data.features
     carried = lambda f: dict(zip(side.indices[side.indptr[f]:side.indptr[f + 1]].tolist(), side.values[side.indptr[f]:side.indptr[f + 1]].tolist()))
     genre, year, rated, rater = (side.offsets[f] for f in ('genre', 'year', 'rated', 'rater'))
@@ -66,7 +67,7 @@ def test_side_features_of_a_small_data_set(tmp_path):
     want |= {rating + m: pytest.approx((r - data.y[data.train_rows].mean()) / np.sqrt(mine.sum())) for m, r in zip(data.X[data.train_rows][mine, 1], data.y[data.train_rows][mine])}
     assert carried(u) == want
     assert carried(fi.index('age', 1)) == {}
-    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day, neighbours\\)"): side_features(data, ('time',))
+    with pytest.raises(ValueError, match="unknown side feature 'time' \\(valid: genres, year, rated, raters, ratings, day, neighbours, liked\\)"): side_features(data, ('time',))
 
 
 def _dated_ratings(tmp_path):
@@ -139,7 +140,7 @@ def test_same_seed_same_numbers(prepared_dir):
 def test_side_features_learn_and_fold(prepared_dir):
     data = load_prepared(prepared_dir)
     tr, va = data.train_rows[:100_000], data.valid_rows[:10_000]
-    trainer = make_trainer(data, TrainConfig(k=8, epochs=2, batch_size=4096, lr=3e-3, weight_decay=1e-4, side=SIDE_FEATURES), tr)
+    trainer = make_trainer(data, TrainConfig(k=8, epochs=2, batch_size=4096, lr=3e-3, weight_decay=1e-4, side=TUNED.side), tr)
     trainer.fit_rows(data, tr, va, progress=False)
     assert trainer.history[-1]['valid_rmse'] < 1.0
     V, b = trainer.model.folded()
@@ -166,5 +167,27 @@ def test_unknown_loop(prepared_dir):
 
 def test_unknown_loss_is_refused(prepared_dir):
     data = load_prepared(prepared_dir)
-    with pytest.raises(ValueError, match="unknown loss 'hinge' \\(valid: mse, bpr\\)"):
+    with pytest.raises(ValueError, match="unknown loss 'hinge' \\(valid: mse, bpr, all-movies\\)"):
         make_trainer(data, TrainConfig(k=2, loss='hinge')).fit(data.X[:10], data.y[:10], progress=False)
+
+
+def test_liked_movies_fold_into_the_query(tmp_path):
+    "A visitor's query (metadata + liked vectors) scores each movie as the FM does over the row (metadata, liked movies, movie)"
+    rng = np.random.default_rng(3)
+    users = ''.join(f'{u}::{"FM"[u % 2]}::{(1, 18, 25, 35)[u % 4]}::{u % 21}::00000\n' for u in range(1, 31))
+    movies = ''.join(f'{m}::Movie {m} (19{70 + m})::Drama\n' for m in range(1, 21))
+    ratings = ''.join(f'{u}::{m}::{rng.integers(1, 6)}::97830{u:04d}\n' for u in range(1, 31) for m in rng.choice(np.arange(1, 21), 8, replace=False))
+    with pytest.warns(DataWarning): prepare(write_ml1m(tmp_path/'ml', users, movies, ratings), tmp_path/'run')
+    train(tmp_path/'run', preset('ranker', k=6, epochs=3, batch_size=8), progress=False)
+    rec = InProcessRecommender.load(tmp_path/'run')
+    query = make_query(rec.features, age=25, gender='F', liked=['Movie 3 (1973)', 7, 12])
+    model = FactorizationMachine.from_state(torch.load(tmp_path/'run'/'model.pt'))
+    liked = side_features(load_prepared(tmp_path/'run'), ('liked',)).offsets['liked'] + query.liked
+    row = torch.tensor([*query.features, *liked])
+    movie_offsets = torch.arange(20) + rec.features.offsets['movie']
+    with torch.no_grad():
+        fm = model.logits(torch.cat([row.expand(20, -1), movie_offsets[:, None]], 1)) - model.logits(row[None])
+    unseen = np.setdiff1d(np.arange(20), query.liked)
+    assert np.abs(rec.scores(query)[unseen] - fm.double().numpy()[unseen]).max() < 1e-5
+    assert np.abs(rec.scores(query)).max() > 1e-3  # trained vectors, not zeros
+    assert not set(rec.recommend(age=25, gender='F', liked=['Movie 3 (1973)', 7, 12], n=17).movie_id) & {3, 7, 12}

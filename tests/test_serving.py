@@ -13,9 +13,15 @@ from fm_recsys.train import TrainConfig, train
 def test_backends_agree(indexed):
     es, local = indexed
     users = np.random.default_rng(1).choice(local.features.values['user'], 30, replace=False)
-    requests = [dict(age='18-24', gender='M'), dict(age='50-55', gender='F'), *(dict(user=int(u)) for u in users)]
-    assert same_answers(local, es, requests) == 32
+    requests = [dict(age='18-24', gender='M'), dict(age='50-55', gender='F'), *(dict(user=int(u)) for u in users),
+                dict(liked=['Toy Story (1995)', 2858]), dict(liked=[1196, 260, 1210], age='25-34')]
+    assert same_answers(local, es, requests) == 34
     assert es.similar('Toy Story (1995)').movie_id.tolist() == local.similar('Toy Story (1995)').movie_id.tolist()
+
+
+def test_liked_movies_are_left_out(indexed):
+    es, _ = indexed
+    assert not {1196, 260, 1210} & set(es.recommend(liked=[1196, 260, 1210], n=50).movie_id)
 
 
 def test_known_user_rated_movies_are_left_out(indexed):
