@@ -176,6 +176,7 @@ class SearchRecommender(Recommender):
 
     def _mget(self, ids):
         "The `_source` of the documents `ids`, in order; a KeyError names any that are missing"
+        if not ids: return []  # the server refuses an empty `mget`; a liked-only visitor has no feature documents
         docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id', 'liked'])['docs']
         missing = [d['_id'] for d in docs if not d.get('found')]
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
