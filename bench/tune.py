@@ -1,6 +1,6 @@
 """Choose the tuned models' hyperparameters on an inner split of the training rows, never on the reported 10% split.
 
-Usage: python bench/tune.py [--data-dir DIR] [--ranking | --members N | --decay | --neighbours]
+Usage: python bench/tune.py [--data-dir DIR] [--ranking | --new-users | --members N | --decay | --neighbours]
 Without --ranking: trains the FM with all side features for each combination of batch size and learning rate below
 (Adam, k=64, weight decay 1e-4, 12 epochs, lr / 10 after epoch 8) on 8/9 of the training rows and prints the RMSE on
 the other 1/9 after every epoch; the best final RMSE gives `fm_recsys.train.TUNED`. (k and the weight decay were
@@ -8,6 +8,10 @@ chosen the same way before the `ratings` side feature existed, at batches of 409
 With --ranking: trains the all-movies FM (`RANKER`'s other settings) for each combination of ridge penalty and target of
 low ratings below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
 Then EASE's for each λ below; the best gives `fm_recsys.evaluation.EASE_LAMBDA`.
+With --new-users: trains `RANKER` with each share of users shown their metadata only below and prints the new users'
+NDCG/Recall/HitRate@10 (10% of the users, disjoint from the reported held-out users, who are left out entirely) and the
+known users' NDCG@10 on the inner split; the best new-user NDCG that keeps the known users' within 1% gives
+`RANKER.metadata_only`.
 With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
 to N; where one more member stops paying gives `AVERAGED`.
 With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
@@ -21,13 +25,14 @@ import argparse, dataclasses, itertools, tempfile
 import numpy as np
 
 from fm_recsys.data import inner_split, prepare
-from fm_recsys.evaluation import evaluate, ease, known_user_table, rated_matrix, relevance
+from fm_recsys.evaluation import evaluate, ease, fm_scores, known_user_table, rated_matrix, relevance, split_users
 from fm_recsys.model import average_fms
 from fm_recsys.train import RANKER, TUNED, make_trainer, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
 RANKING_GRID = dict(ridge=(100., 300.), low_rating_target=(0.2, 0.4, 0.6))
 EASE_GRID = (300., 1000., 3000.)
+NEW_USER_GRID = dict(metadata_only=(0.1, 0.3, 0.5, 0.7))
 DECAY_GRID = [dict(field_decay=(), bias_decay=1.), dict(field_decay=(('day', .3),), bias_decay=1.),
               dict(field_decay=(('day', 3.),), bias_decay=1.), dict(field_decay=(('movie', 2.),), bias_decay=.1),
               dict(field_decay=(('movie', 3.),), bias_decay=.1), dict(field_decay=(('movie', 2.),), bias_decay=.03),
@@ -42,16 +47,40 @@ def grid(base, values):
         yield params, dataclasses.replace(base, **params)
 
 
+def tuning_users(data, holdout_frac=0.1, seed=1):
+    "(training rows, held-out rows, held-out user positions): `holdout_frac` of the users, none of the reported held-out users, who are left out entirely"
+    reported, drawn = split_users(data), split_users(data, holdout_frac, seed)
+    users = data.X[:, 0] - data.features.offsets['user']
+    held = np.setdiff1d(drawn.holdout_users, reported.holdout_users)
+    return (np.flatnonzero(~np.isin(users, np.union1d(drawn.holdout_users, reported.holdout_users))),
+            np.flatnonzero(np.isin(users, held)), held)
+
+
+def new_user_grid(data):
+    "Print, for each share of metadata-only users in `NEW_USER_GRID`, the ranker's new-user metrics (tuning users) and known-user NDCG (inner split)"
+    train_rows, holdout_rows, held = tuning_users(data)
+    relevant, inner = relevance(data, holdout_rows, held), inner_split(data)
+    for params, config in grid(RANKER, NEW_USER_GRID):
+        trainer = make_trainer(data, config, train_rows).fit_rows(data, train_rows, progress=False)
+        new = evaluate({'FM': fm_scores(trainer.model, data, held, with_user=False)}, relevant).loc['FM']
+        known = known_user_table(inner, config).loc['FM, with user vector']
+        print(f'{params}: new users NDCG@10 {new.ndcg:.4f}  Recall@10 {new.recall:.4f}  HitRate@10 {new.hit_rate:.4f}; '
+              f'known users NDCG@10 {known.ndcg:.4f}', flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument('--ranking', action='store_true', help='tune the BPR ranker instead of the rating model')
+    mode.add_argument('--ranking', action='store_true', help='tune the ranker (known users) and EASE instead of the rating model')
+    mode.add_argument('--new-users', action='store_true', help="tune the ranker's share of users shown their metadata only")
     mode.add_argument('--members', type=int, help='how much averaging N tuned FMs gains, member by member')
     mode.add_argument('--decay', action='store_true', help='compare per-field weight decays of the tuned FM')
     mode.add_argument('--neighbours', action='store_true', help="compare sizes of the tuned FM's movie neighbourhoods")
     args = p.parse_args()
-    data = inner_split(prepare(args.data_dir, tempfile.mkdtemp()))
+    data = prepare(args.data_dir, tempfile.mkdtemp())
+    if args.new_users: return new_user_grid(data)
+    data = inner_split(data)
     print(f'inner split: {len(data.train_rows):,} training / {len(data.valid_rows):,} validation ratings')
     if args.ranking:
         for params, config in grid(RANKER, RANKING_GRID):
