@@ -7,6 +7,7 @@ __all__ = ['PARSERS', 'PAGE', 'Served', 'load_served', 'bad', 'parsed', 'create_
 
 # %% ../nbs/09_service.ipynb #79a014ea
 import io, os, secrets, threading
+from pathlib import Path
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from . import __version__
 from .cli import open_recommender
-from .data import AGES, OCCUPATIONS
+from .data import AGES, OCCUPATIONS, read_npz
 from .embeddings import Embeddings, genre_sample, movie_position, plot_tsne
 from .recommend import Recommender, parse_age, parse_gender, parse_occupation
 from .serving import model_checksum
@@ -29,10 +30,13 @@ class Served:
     recommender: Recommender
     model: str  # md5 of its embeddings.npz
     backend: str
+    liked: bool  # whether it has liked-movie vectors, so that a visitor can name movies they liked
 
 def load_served(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys', knn=False):
     "The `Served` model of `artifacts_dir`; a missing or broken model raises at once"
-    return Served(open_recommender(artifacts_dir, backend, es_url, index, knn), model_checksum(artifacts_dir), backend)
+    recommender = open_recommender(artifacts_dir, backend, es_url, index, knn)
+    liked = 'liked' in read_npz(Path(artifacts_dir)/'embeddings.npz', optional=('liked',))
+    return Served(recommender, model_checksum(artifacts_dir), backend, liked)
 
 # %% ../nbs/09_service.ipynb #3f2ed210
 PARSERS = dict(age=parse_age, gender=parse_gender, occupation=parse_occupation)
@@ -100,8 +104,9 @@ def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys
 
     @app.get('/api/options')
     def options():
-        "The age, gender and occupation codes with their labels"
-        return dict(age=list(AGES.items()), gender=[['F', 'female'], ['M', 'male']], occupation=list(OCCUPATIONS.items()))
+        "The age, gender and occupation codes with their labels, and whether the model takes liked movies"
+        return dict(age=list(AGES.items()), gender=[['F', 'female'], ['M', 'male']], occupation=list(OCCUPATIONS.items()),
+                    liked=app.state.served.liked)
 
     @app.get('/api/health')
     def health():
@@ -170,7 +175,11 @@ PAGE = '''<!doctype html>
   li a { color: var(--ink); text-decoration: none; font-weight: 600; cursor: pointer; }
   li a:hover { color: var(--accent); }
   .genres { color: var(--muted); font-size: 13px; }
-  .score { float: right; color: var(--muted); font-variant-numeric: tabular-nums; font-size: 13px; }
+  .score { float: right; margin-left: 8px; color: var(--muted); font-variant-numeric: tabular-nums; font-size: 13px; }
+  .liked { grid-column: 1 / -1; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; color: var(--muted); }
+  .chip { background: #eaf1fd; color: var(--ink); border-radius: 14px; padding: 3px 2px 3px 10px; }
+  form .chip button, li button.like { background: none; border: 0; color: var(--muted); cursor: pointer; font: inherit; padding: 0 6px; width: auto; }
+  li button.like { float: right; color: var(--accent); }
   #map img { max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
   [hidden] { display: none !important; }
 </style>
@@ -187,7 +196,10 @@ PAGE = '''<!doctype html>
       <label>Gender <select id="gender"><option value="">any</option></select></label>
       <label>Occupation <select id="occupation"><option value="">any</option></select></label>
       <label>or a known user id <input id="user" inputmode="numeric" placeholder="e.g. 42"></label>
+      <label id="liked-field" hidden>Movies you liked <input id="liked-search" list="titles" placeholder="type a title" autocomplete="off"></label>
+      <datalist id="titles"></datalist>
       <button id="go" type="submit">Recommend</button>
+      <div id="liked" class="liked" hidden></div>
     </form>
     <p id="status" role="status"></p>
     <div class="lists">
@@ -203,6 +215,8 @@ PAGE = '''<!doctype html>
 <script>
 const $ = id => document.getElementById(id);
 const status = (text, error = false) => { $('status').textContent = text; $('status').className = error ? 'error' : ''; };
+const liked = new Map();  // movie id → title: the movies a new visitor said they liked
+let takesLiked = false;  // whether the served model has liked-movie vectors
 async function api(path) {
   const started = performance.now();
   const response = await fetch(path);
@@ -216,13 +230,39 @@ function show(list, items) {
     a.textContent = item.title; a.dataset.movie = item.movie_id; a.onclick = () => similar(item);
     const genres = document.createElement('div'); genres.className = 'genres'; genres.textContent = item.genres.replaceAll('|', ' · ');
     const score = document.createElement('span'); score.className = 'score'; score.textContent = item.score.toFixed(3);
-    li.append(score, a, genres); return li;
+    li.append(score, a, genres);
+    if (takesLiked) {
+      const heart = document.createElement('button'); heart.className = 'like'; heart.type = 'button'; heart.textContent = '♥';
+      heart.title = `I liked ${item.title}`; heart.onclick = () => like(item); li.prepend(heart);
+    }
+    return li;
   }));
 }
+function showLiked() {
+  $('liked').hidden = !liked.size;
+  $('liked').replaceChildren('Liked:', ...[...liked].map(([id, title]) => {
+    const chip = document.createElement('span'), remove = document.createElement('button');
+    chip.className = 'chip'; chip.textContent = title; chip.dataset.movie = id;
+    remove.type = 'button'; remove.textContent = '×'; remove.title = `remove ${title}`;
+    remove.onclick = () => { liked.delete(id); showLiked(); recommend(); };
+    chip.append(remove); return chip;
+  }));
+}
+function like(item) { liked.set(item.movie_id, item.title); showLiked(); recommend(); }
+async function search() {
+  // a title picked from the list (or typed in full) is liked at once; anything shorter fills the list
+  const text = $('liked-search').value.trim();
+  if (text.length < 2) return;
+  const [movies] = await api(`/api/movies?limit=10&q=${encodeURIComponent(text)}`);
+  const picked = movies.find(m => m.title.toLowerCase() === text.toLowerCase());
+  if (picked) { $('liked-search').value = ''; like(picked); }
+  else $('titles').replaceChildren(...movies.map(m => new Option(m.title)));
+}
 async function recommend(event) {
-  event.preventDefault();
+  event?.preventDefault();
   const params = new URLSearchParams({n: 10});
   for (const name of ['age', 'gender', 'occupation', 'user']) { const value = $(name).value.trim(); if (value) params.set(name, value); }
+  for (const id of liked.keys()) params.append('liked', id);
   try {
     const [body, ms] = await api('/api/recommend?' + params);
     show($('results'), body.items);
@@ -248,6 +288,8 @@ async function start() {
   const [options] = await api('/api/options');
   for (const name of ['age', 'gender', 'occupation'])
     for (const [code, label] of options[name]) $(name).append(new Option(label, code));
+  takesLiked = options.liked; $('liked-field').hidden = !takesLiked;
+  $('liked-search').oninput = () => search().catch(error => status(error.message, true));
   $('query').onsubmit = recommend;
   $('tab-recommend').onclick = () => tab('recommend'); $('tab-map').onclick = () => tab('map');
 }

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from fm_recsys.serving import model_checksum
 from fm_recsys.train import TrainConfig, train
@@ -126,6 +126,22 @@ def test_page_in_chromium(server):
         movie = page.get_attribute('#results li:first-child a', 'data-movie')
         assert page.locator('#similar li a').all_inner_texts() == [i['title'] for i in get(f'{server.url}/api/similar?movie={movie}&n=10')[1]['items']]
         page.screenshot(path=SCREENSHOTS/'similar.png', full_page=True)
+
+        titles = lambda query: [i['title'] for i in get(f'{server.url}/api/recommend?age=18&gender=M&n=10{query}')[1]['items']]
+        page.fill('#liked-search', 'toy sto')  # a part of a title lists the movies that hold it
+        expect(page.locator('#titles option')).to_have_count(2)
+        page.fill('#liked-search', 'Toy Story (1995)')  # a whole title likes the movie
+        expect(page.locator('#results li a')).to_have_text(titles('&liked=1'))
+        liked = page.get_attribute('#results li:first-child a', 'data-movie')
+        page.click('#results li:first-child button.like')
+        expect(page.locator('#liked .chip')).to_have_count(2)
+        expect(page.locator('#results li a')).to_have_text(titles(f'&liked=1&liked={liked}'))
+        page.screenshot(path=SCREENSHOTS/'liked.png', full_page=True)
+        page.click('#liked .chip:first-child button')
+        expect(page.locator('#results li a')).to_have_text(titles(f'&liked={liked}'))
+        page.click('#liked .chip button')
+        expect(page.locator('#liked')).to_be_hidden()
+        expect(page.locator('#results li a')).to_have_text(expected)
 
         page.select_option('#age', label='any'); page.select_option('#gender', label='any')
         page.fill('#user', '999999')
