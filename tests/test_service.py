@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from fm_recsys.serving import model_checksum
-from fm_recsys.train import TrainConfig, train
+from fm_recsys.train import preset, train
 
 CHROMIUM = '/usr/bin/chromium'  # Debian's; `make test` installs it when missing
 SCREENSHOTS = Path(__file__).parents[1]/'data'/'runs'/'screenshots'
@@ -73,7 +73,7 @@ def test_serve_answers_like_the_command_line(server, model_dir):
 def test_reload_under_load_fails_no_request(server, model_dir, prepared_dir, tmp_path):
     other = tmp_path/'other'
     shutil.copytree(prepared_dir, other)
-    train(other, TrainConfig(k=16, epochs=1, seed=7), progress=False)
+    train(other, preset('ranker', k=16, epochs=1, seed=7), progress=False)  # the same kind of model, another seed
     before = model_checksum(model_dir)
     queries = [f'{server.url}/api/recommend?age=25&gender=F', f'{server.url}/api/recommend?user=42', f'{server.url}/api/similar?movie=1']
 
@@ -128,6 +128,7 @@ def test_page_in_chromium(server):
         page.screenshot(path=SCREENSHOTS/'similar.png', full_page=True)
 
         titles = lambda query: [i['title'] for i in get(f'{server.url}/api/recommend?age=18&gender=M&n=10{query}')[1]['items']]
+        expect(page.locator('#liked-field')).to_be_visible()  # the served model takes liked movies
         page.fill('#liked-search', 'toy sto')  # a part of a title lists the movies that hold it
         expect(page.locator('#titles option')).to_have_count(2)
         page.fill('#liked-search', 'Toy Story (1995)')  # a whole title likes the movie
