@@ -89,7 +89,7 @@ def main():
         everyone = np.arange(len(data.features.values['user']))
         seen, relevant = rated_matrix(data, data.train_rows, everyone), relevance(data, data.valid_rows, everyone)
         for lam in EASE_GRID:
-            row = evaluate({'EASE': seen @ ease(data, data.train_rows, lam)}, relevant, exclude=seen > 0).loc['EASE']
+            row = evaluate({'EASE': seen @ ease(seen, lam)}, relevant, exclude=seen > 0).loc['EASE']
             print(f'EASE lambda={lam:g}: NDCG@10 {row.ndcg:.4f}  Recall@10 {row.recall:.4f}  HitRate@10 {row.hit_rate:.4f}', flush=True)
         return
     if args.members:

@@ -93,9 +93,8 @@ def rated_matrix(data: Prepared, rows, user_positions, threshold=1):
     "Float matrix (users × movies): 1 where the user rated the movie at least `threshold` in `rows`"
     return relevance(data, rows, user_positions, threshold).astype(np.float32)
 
-def ease(data: Prepared, rows, lam=EASE_LAMBDA):
-    "EASE's item–item matrix (movies × movies, zero diagonal) from the ratings `rows`"
-    X = rated_matrix(data, rows, np.arange(len(data.features.values['user'])))
+def ease(X, lam=EASE_LAMBDA):
+    "EASE's item–item matrix (movies × movies, zero diagonal) from `X`, which movies each user rated (a `rated_matrix`)"
     G = (X.T @ X).astype(np.float64)
     G[np.diag_indices_from(G)] += lam
     P = np.linalg.inv(G)
@@ -163,11 +162,11 @@ def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=Fal
     "Train on the 90% split, rank for every user with their own vector, training movies excluded; FM against the baselines"
     trainer = make_trainer(data, config).fit_rows(data, data.train_rows, progress=progress)
     everyone = np.arange(len(data.features.values['user']))
-    seen = relevance(data, data.train_rows, everyone, threshold=1)
+    seen = rated_matrix(data, data.train_rows, everyone)
     return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True),
                      'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False),
-                     'EASE': seen.astype(np.float32) @ ease(data, data.train_rows),
-                     **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen)
+                     'EASE': seen @ ease(seen),
+                     **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
 
 # %% ../nbs/07_evaluation.ipynb #46ad2a9c
 REVEALED = (1, 3, 5)
@@ -185,7 +184,8 @@ def liked_table(data: Prepared, config, holdout_frac=0.1, seed=42, revealed=REVE
     rng = np.random.default_rng(seed)
     drawn = np.stack([rng.choice(np.flatnonzero(row), max(revealed), replace=False) for row in good])
     meta = V[UserProfiles(data.X, data.features).meta[held]].sum(1)
-    B, count = ease(data, users.train_rows), movie_stats(data, users.train_rows)[0]
+    B = ease(rated_matrix(data, users.train_rows, np.arange(len(data.features.values['user']))))
+    count = movie_stats(data, users.train_rows)[0]
     tables = {}
     for r in revealed:
         shown = np.zeros_like(good)

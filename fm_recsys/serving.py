@@ -176,7 +176,6 @@ class SearchRecommender(Recommender):
 
     def _mget(self, ids):
         "The `_source` of the documents `ids`, in order; a KeyError names any that are missing"
-        if not ids: return []  # the server refuses an empty `mget`; a liked-only visitor has no feature documents
         docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id', 'liked'])['docs']
         missing = [d['_id'] for d in docs if not d.get('found')]
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
@@ -235,13 +234,11 @@ def search(self:SearchRecommender, vector, n=10, user_doc=None, liked_docs=()):
 def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=(), n=10):
     "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked` (ids or titles)"
     ids, liked_docs, user_doc = self.query_documents(user, age, gender, occupation, liked)
-    vectors = [d['embedding'] for d in self._mget(ids)]
-    if liked_docs:
-        movies = self._mget(liked_docs)
-        if any('liked' not in d for d in movies):
-            raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
-        vectors += [d['liked'] for d in movies]
-    return self.search(np.sum(vectors, axis=0), n, user_doc, liked_docs)
+    docs = self._mget(ids + liked_docs)  # one round trip for both kinds
+    features, movies = docs[:len(ids)], docs[len(ids):]
+    if any('liked' not in d for d in movies):
+        raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
+    return self.search(np.sum([d['embedding'] for d in features] + [d['liked'] for d in movies], axis=0), n, user_doc, liked_docs)
 
 @patch
 def similar(self:SearchRecommender, movie, n=10):
