@@ -8,10 +8,11 @@ chosen the same way before the `ratings` side feature existed, at batches of 409
 With --ranking: trains the all-movies FM (`RANKER`'s other settings) for each combination of ridge penalty and target of
 low ratings below and prints the known users' NDCG/Recall/HitRate@10 on the other 1/9; the best NDCG gives `RANKER`.
 Then EASE's for each λ below; the best gives `fm_recsys.evaluation.EASE_LAMBDA`.
-With --new-users: trains `RANKER` with each share of users shown their metadata only below and prints the new users'
-NDCG/Recall/HitRate@10 (10% of the users, disjoint from the reported held-out users, who are left out entirely) and the
-known users' NDCG@10 on the inner split; the best new-user NDCG that keeps the known users' within 1% gives
-`RANKER.metadata_only`.
+With --new-users: trains `RANKER` with each share of users shown their metadata only below and prints the known users'
+NDCG@10 on the inner split, and the NDCG@10 of new users (10% of the users, disjoint from the reported held-out users,
+who are left out entirely) from the metadata vectors and from new-user vectors fitted with each ridge penalty below; the
+best new-user NDCG whose share keeps the known users' within 1% of the best gives `RANKER.metadata_only` and
+`RANKER.new_user_ridge`.
 With --members N: trains N `TUNED` FMs (seeds 42, 43, ...) and prints the RMSE of the average of the first m, for m = 1
 to N; where one more member stops paying gives `AVERAGED`.
 With --decay: trains `TUNED` with each per-field weight decay below (`field_decay` and `bias_decay` multipliers of its
@@ -27,12 +28,13 @@ import numpy as np
 from fm_recsys.data import inner_split, prepare
 from fm_recsys.evaluation import evaluate, ease, fm_scores, known_user_table, rated_matrix, relevance, split_users
 from fm_recsys.model import average_fms
-from fm_recsys.train import RANKER, TUNED, make_trainer, predict_ratings, rmse
+from fm_recsys.train import RANKER, TUNED, make_trainer, new_user_vectors, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
 RANKING_GRID = dict(ridge=(100., 300.), low_rating_target=(0.2, 0.4, 0.6))
 EASE_GRID = (300., 1000., 3000.)
 NEW_USER_GRID = dict(metadata_only=(0.1, 0.3, 0.5, 0.7))
+NEW_USER_RIDGES = (10., 100., 1000.)
 DECAY_GRID = [dict(field_decay=(), bias_decay=1.), dict(field_decay=(('day', .3),), bias_decay=1.),
               dict(field_decay=(('day', 3.),), bias_decay=1.), dict(field_decay=(('movie', 2.),), bias_decay=.1),
               dict(field_decay=(('movie', 3.),), bias_decay=.1), dict(field_decay=(('movie', 2.),), bias_decay=.03),
@@ -57,15 +59,23 @@ def tuning_users(data, holdout_frac=0.1, seed=1):
 
 
 def new_user_grid(data):
-    "Print, for each share of metadata-only users in `NEW_USER_GRID`, the ranker's new-user metrics (tuning users) and known-user NDCG (inner split)"
+    "Print, for each share of metadata-only users in `NEW_USER_GRID`, the known users' NDCG (inner split) and the new users' (tuning users) for each way to serve them; then the choice"
     train_rows, holdout_rows, held = tuning_users(data)
     relevant, inner = relevance(data, holdout_rows, held), inner_split(data)
+    metadata, movies = range(data.features.offsets['age'], data.features.n_features), data.features.field_range('movie')
+    known, new = {}, {}
     for params, config in grid(RANKER, NEW_USER_GRID):
+        share = params['metadata_only']
         trainer = make_trainer(data, config, train_rows).fit_rows(data, train_rows, progress=False)
-        new = evaluate({'FM': fm_scores(trainer.model, data, held, with_user=False)}, relevant).loc['FM']
-        known = known_user_table(inner, config).loc['FM, with user vector']
-        print(f'{params}: new users NDCG@10 {new.ndcg:.4f}  Recall@10 {new.recall:.4f}  HitRate@10 {new.hit_rate:.4f}; '
-              f'known users NDCG@10 {known.ndcg:.4f}', flush=True)
+        vectors = {None: None, **{lam: new_user_vectors(trainer.model, trainer.user_rows, movies, metadata, lam).numpy() for lam in NEW_USER_RIDGES}}
+        for lam, new_user in vectors.items():
+            new[share, lam] = evaluate({'FM': fm_scores(trainer.model, data, held, False, new_user)}, relevant).loc['FM', 'ndcg']
+        known[share] = known_user_table(inner, config).loc['FM, with user vector', 'ndcg']
+        print(f'{params}: known users NDCG@10 {known[share]:.4f}; new users NDCG@10 from the metadata vectors {new[share, None]:.4f}, '
+              + ', '.join(f'new-user vectors λ={lam:g} {new[share, lam]:.4f}' for lam in NEW_USER_RIDGES), flush=True)
+    allowed = {share for share, ndcg in known.items() if ndcg >= 0.99 * max(known.values())}
+    share, lam = max((key for key in new if key[0] in allowed), key=new.get)
+    print(f'choice: metadata_only={share}, new_user_ridge={lam or 0:g} (new users NDCG@10 {new[share, lam]:.4f}, known users {known[share]:.4f})')
 
 
 def main():

@@ -53,7 +53,8 @@ TRAIN_HELP = dict(
     implicit_from_valid="Netflix-prize style: the validation (user, movie) pairs join the implicit sets (never their ratings)",
     loss="'mse' on ratings, 'bpr' to rank movies rated 4+ above random ones, or 'all-movies' (each user's whole row of movies)",
     members='FMs trained from seeds seed, seed+1, ... and averaged', low_rating_target="all-movies: the target of a movie rated 1-3 (4+: 1, unrated: 0)",
-    ridge='all-movies: the ridge penalty on the movie and liked vectors', metadata_only='all-movies: the share of users shown without their liked movies')
+    ridge='all-movies: the ridge penalty on the movie and liked vectors', metadata_only='all-movies: the share of users shown without their liked movies',
+    new_user_ridge='all-movies: the ridge penalty of the new-user vectors, which serve metadata alone (0: none)')
 
 def checked(kind, name):
     "An argparse type: `kind(text)`, refused unless field `name` may take it"

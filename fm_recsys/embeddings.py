@@ -29,16 +29,21 @@ class Embeddings:
     w0: float
     features: FeatureIndex
     liked: np.ndarray = None  # movies × k: what each movie adds to a query as a liked movie (models with the `liked` feature)
+    new_user: np.ndarray = None  # metadata values × k: what each adds to a query of metadata alone (models fitted with `new_user_ridge`)
 
     @classmethod
     def load(cls, artifacts_dir):
         "Read `embeddings.npz` and `features.json` from `artifacts_dir`"
         d = Path(artifacts_dir)
-        features, arrays = FeatureIndex.load(d/'features.json'), read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0', optional=['liked'])
+        features, arrays = FeatureIndex.load(d/'features.json'), read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0', optional=['liked', 'new_user'])
         if not len(arrays['embedding']) == len(arrays['bias']) == features.n_features:
             raise DataError(f"{d/'embeddings.npz'}: {len(arrays['embedding'])} vectors and {len(arrays['bias'])} biases, but {d/'features.json'} "
                             f'indexes {features.n_features} features: the two come from different runs; train again')
-        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features, arrays.get('liked'))
+        n_metadata = features.n_features - features.offsets['age']
+        if 'new_user' in arrays and len(arrays['new_user']) != n_metadata:
+            raise DataError(f"{d/'embeddings.npz'}: {len(arrays['new_user'])} new-user vectors, but {d/'features.json'} indexes {n_metadata} metadata values: "
+                            'the two come from different runs; train again')
+        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features, arrays.get('liked'), arrays.get('new_user'))
 
     def field(self, name):
         "Vectors and biases of every value of field `name`"

@@ -68,13 +68,14 @@ def baseline_scores(data: Prepared, rows, prior=50, seed=42):
             'random': np.random.default_rng(seed).random(len(count))}
 
 # %% ../nbs/07_evaluation.ipynb #e4476452
-def fm_scores(model, data: Prepared, user_positions, with_user):
-    "Movie scores (users × movies) of the FM for the given users, from metadata alone or with the user's own vector"
+def fm_scores(model, data: Prepared, user_positions, with_user, new_user=None):
+    "Movie scores (users × movies) of the FM for the given users, with the user's own vector or from metadata alone (by the `new_user` vectors, if given)"
     V, w = (t.numpy() for t in model.folded())
     movies = data.features.field_range('movie')
-    query = UserProfiles(data.X, data.features).meta[user_positions]  # age, gender, occupation offsets
-    if with_user: query = np.column_stack([user_positions + data.features.offsets['user'], query])
-    q = V[query].sum(1)
+    meta = UserProfiles(data.X, data.features).meta[user_positions]  # age, gender, occupation offsets
+    if with_user: q = V[np.column_stack([user_positions + data.features.offsets['user'], meta])].sum(1)
+    elif new_user is not None: q = new_user[meta - data.features.offsets['age']].sum(1)
+    else: q = V[meta].sum(1)
     return w[movies.start:movies.stop] + q @ V[movies.start:movies.stop].T
 
 def relevance(data: Prepared, rows, user_positions, threshold=RELEVANT_RATING):
@@ -137,10 +138,11 @@ def choose_alpha(data: Prepared, users: UserSplit, config, seed=42, alphas=ALPHA
     "The blend weight with the best NDCG@10 on users held out of the training users (a model trained without them)"
     inner_data = Prepared(data.X[users.train_rows], data.y[users.train_rows], data.timestamp[users.train_rows], None, None, data.features, data.info)
     inner = split_users(inner_data, 0.1, seed + 1)
+    held = np.intersect1d(inner.holdout_users, inner_data.X[:, 0] - data.features.offsets['user'])  # those with ratings: not `users`' held-out users
     trainer = make_trainer(inner_data, config, inner.train_rows).fit_rows(inner_data, inner.train_rows, progress=False)
-    fm = fm_scores(trainer.model, inner_data, inner.holdout_users, with_user=False)
+    fm = fm_scores(trainer.model, inner_data, held, with_user=False, new_user=trainer.new_user)
     count, _ = movie_stats(inner_data, inner.train_rows)
-    relevant = relevance(inner_data, inner.holdout_rows, inner.holdout_users)
+    relevant = relevance(inner_data, inner.holdout_rows, held)
     ndcg = {a: ranking_metrics(top_k(blend(fm, count, a)), relevant)['ndcg'] for a in alphas}
     return max(ndcg, key=ndcg.get), ndcg
 
@@ -150,7 +152,7 @@ def cold_start_table(data: Prepared, config=TrainConfig(), holdout_frac=0.1, see
     users = split_users(data, holdout_frac, seed)
     alpha, _ = choose_alpha(data, users, config, seed)
     trainer = make_trainer(data, config, users.train_rows).fit_rows(data, users.train_rows, progress=False)
-    fm = fm_scores(trainer.model, data, users.holdout_users, with_user=False)
+    fm = fm_scores(trainer.model, data, users.holdout_users, with_user=False, new_user=trainer.new_user)
     count, _ = movie_stats(data, users.train_rows)
     by_group = {f'most popular by {" × ".join(f)}': demographic_popularity(data, users.train_rows, users.holdout_users, f)
                 for f in (('age', 'gender'), ('age', 'gender', 'occupation'))}
@@ -164,7 +166,7 @@ def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=Fal
     everyone = np.arange(len(data.features.values['user']))
     seen = rated_matrix(data, data.train_rows, everyone)
     return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True),
-                     'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False),
+                     'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False, new_user=trainer.new_user),
                      'EASE': seen @ ease(seen),
                      **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['parse_age', 'parse_gender', 'parse_occupation', 'UserProfiles', 'Query', 'make_query', 'Recommender', 'liked_vectors',
-           'InProcessRecommender']
+           'query_vector', 'InProcessRecommender']
 
 # %% ../nbs/05_recommend.ipynb #87ff3b6c
 from dataclasses import dataclass, field
@@ -61,6 +61,7 @@ class Query:
     features: list
     exclude: np.ndarray
     liked: np.ndarray = field(default_factory=lambda: np.array([], np.int64))
+    metadata_only: bool = False  # a new user who gave metadata and no liked movies
 
 def make_query(features: FeatureIndex, profiles: UserProfiles = None, user=None, age=None, gender=None, occupation=None, liked=()):
     "A `Query` for a known `user`, or for a new user described by any of `age`, `gender`, `occupation` and movies they `liked` (ids or titles)"
@@ -74,7 +75,7 @@ def make_query(features: FeatureIndex, profiles: UserProfiles = None, user=None,
     if not given and not len(liked): raise ValueError('give a known user, or at least one of age, gender, occupation, liked movies')
     parsers = dict(age=parse_age, gender=parse_gender, occupation=parse_occupation)
     positions = np.unique([movie_position(features, m) for m in liked]).astype(np.int64)  # a movie named twice counts once
-    return Query([features.index(k, parsers[k](v)) for k, v in given.items()], positions, positions)
+    return Query([features.index(k, parsers[k](v)) for k, v in given.items()], positions, positions, metadata_only=not len(positions))
 
 # %% ../nbs/05_recommend.ipynb #70d92b87
 class Recommender:
@@ -95,6 +96,12 @@ def liked_vectors(emb: Embeddings):
     if emb.liked is None: raise ValueError('this model has no liked-movie vectors: train it with the `liked` side feature (`fm-recsys train --preset ranker`)')
     return emb.liked
 
+def query_vector(emb: Embeddings, query: Query):
+    "q: the sum of the query's feature vectors (for metadata alone, their new-user vectors if the model has them) and its liked movies' liked vectors"
+    if query.metadata_only and emb.new_user is not None: q = emb.new_user[np.asarray(query.features) - emb.features.offsets['age']].sum(0)
+    else: q = emb.vectors[query.features].sum(0)
+    return q + liked_vectors(emb)[query.liked].sum(0) if len(query.liked) else q
+
 # %% ../nbs/05_recommend.ipynb #fdaffc13
 class InProcessRecommender(Recommender):
     "Ranks movies in-process with numpy from the training artifacts"
@@ -109,10 +116,8 @@ class InProcessRecommender(Recommender):
         return cls(emb, UserProfiles.load(artifacts_dir, emb.features))
 
     def scores(self, query: Query):
-        "w_m + <q, v_m> for every movie m, with q the sum of the query's feature vectors and its liked movies' liked vectors"
-        q = self.embeddings.vectors[query.features].sum(0)
-        if len(query.liked): q = q + liked_vectors(self.embeddings)[query.liked].sum(0)
-        return self.movie_bias + self.movie_vectors @ q
+        "w_m + <q, v_m> for every movie m, with q the `query_vector`"
+        return self.movie_bias + self.movie_vectors @ query_vector(self.embeddings, query)
 
     def recommend(self, user=None, age=None, gender=None, occupation=None, liked=(), n=10):
         return self.rank(make_query(self.features, self.profiles, user, age, gender, occupation, liked), n)

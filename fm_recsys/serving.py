@@ -66,6 +66,7 @@ def index_body(k, meta, ann=HNSW):
             feature_type=dict(type='keyword'), value=dict(type='keyword'), label=dict(type='keyword'), offset=dict(type='integer'),
             title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='integer'), bias=dict(type='double'),
             embedding=dict(type='float', index=False, doc_values=False), liked=dict(type='float', index=False, doc_values=False),
+            new_user=dict(type='float', index=False, doc_values=False),
             scoring_exact=_vector(k + 1, dict(type='flat')), scoring_ann=_vector(k + 2, ann, 'dot_product'), unit=_vector(k, dict(type='flat')),
             metadata=dict(type='keyword'), rated_movies=dict(type='integer'))))
 
@@ -97,6 +98,7 @@ def feature_documents(emb: Embeddings, profiles: UserProfiles):
                 doc['unit'] = normalize_rows(emb.vectors[i:i + 1])[0]
                 if emb.liked is not None: doc['liked'] = emb.liked[pos]  # what a visitor's liking it adds to their query
             else: doc = dict(feature_type=field, bias=float(emb.bias[i]))
+            if field not in ('user', 'movie') and emb.new_user is not None: doc['new_user'] = emb.new_user[i - fi.offsets['age']]  # for metadata alone
             doc.update(value=str(value), label=label, offset=i, embedding=emb.vectors[i])
             if field == 'user':
                 meta_fields = [fi.label(o)[0] for o in profiles.meta[pos]]
@@ -176,7 +178,7 @@ class SearchRecommender(Recommender):
 
     def _mget(self, ids):
         "The `_source` of the documents `ids`, in order; a KeyError names any that are missing"
-        docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id', 'liked'])['docs']
+        docs = self.client.mget(index=self.alias, ids=ids, source_includes=['embedding', 'metadata', 'movie_id', 'liked', 'new_user'])['docs']
         missing = [d['_id'] for d in docs if not d.get('found')]
         if missing: raise KeyError(f'not in index {self.index}: {", ".join(missing)}')
         return [d['_source'] for d in docs]
@@ -238,7 +240,9 @@ def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupati
     features, movies = docs[:len(ids)], docs[len(ids):]
     if any('liked' not in d for d in movies):
         raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
-    return self.search(np.sum([d['embedding'] for d in features] + [d['liked'] for d in movies], axis=0), n, user_doc, liked_docs)
+    metadata_only = user_doc is None and not liked_docs  # as `query_vector`: the new-user vectors, where the index has them
+    vectors = [d['new_user'] if metadata_only and 'new_user' in d else d['embedding'] for d in features]
+    return self.search(np.sum(vectors + [d['liked'] for d in movies], axis=0), n, user_doc, liked_docs)
 
 @patch
 def similar(self:SearchRecommender, movie, n=10):

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['BOUNDS', 'RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'AVERAGED', 'RANKER', 'PRESETS', 'TrainConfig', 'check_field',
            'TrainingError', 'carried_transposes', 'rating_mse', 'bpr', 'fm_gradients', 'RatingLeaveOut',
-           'feature_decay', 'rmse', 'predict_ratings', 'FMTrainer', 'UserRows', 'make_trainer', 'preset',
-           'plot_history', 'save_artifacts', 'train']
+           'feature_decay', 'rmse', 'predict_ratings', 'FMTrainer', 'UserRows', 'new_user_vectors', 'make_trainer',
+           'preset', 'plot_history', 'save_artifacts', 'train']
 
 # %% ../nbs/03_training.ipynb #077d070f
 import json, math, time
@@ -48,6 +48,7 @@ class TrainConfig:
     low_rating_target: float = 0.4  # 'all-movies': the target of a movie rated below `RELEVANT_RATING` (rated 4+: 1, unrated: 0)
     ridge: float = 0.  # 'all-movies': λ of the penalty λ(‖movie vectors‖² + ‖liked vectors‖²) over the whole data
     metadata_only: float = 0.1  # 'all-movies': the share of users shown without their liked movies, as new users are
+    new_user_ridge: float = 0.  # 'all-movies': λ of the new-user vectors (see `new_user_vectors`); 0: a visitor who gives metadata alone is served the metadata vectors
     members: int = 1  # FMs trained from seeds seed, seed+1, ...; `model` is their average (see `average_fms`)
 
     def __post_init__(self):
@@ -59,7 +60,8 @@ class TrainConfig:
 
 # the smallest value of each numeric field, and whether that value itself is allowed
 BOUNDS = dict(k=(0, True), lr=(0, False), weight_decay=(0, True), bias_decay=(0, True), gamma=(0, False), epochs=(1, True),
-              batch_size=(1, True), seed=(0, True), neighbours=(1, True), members=(1, True), low_rating_target=(0, True), ridge=(0, True), metadata_only=(0, True))
+              batch_size=(1, True), seed=(0, True), neighbours=(1, True), members=(1, True), low_rating_target=(0, True), ridge=(0, True), metadata_only=(0, True),
+              new_user_ridge=(0, True))
 
 def check_field(name, value):
     "`value` if the `TrainConfig` field `name` may take it, else a ValueError that says what it may be"
@@ -188,6 +190,7 @@ class FMTrainer:
                         for m in range(config.members)]
         self.model = average_fms(self.members)
         self.history = []
+        self.new_user = None  # 'all-movies' with `new_user_ridge`: the new-user vector of each metadata value
 
     def features_of(self, data: Prepared, rows):
         "Feature offsets of `rows` of `data` as the model reads them: the five fields, then the rating's day if it has that feature"
@@ -276,6 +279,18 @@ def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
         bar.update(1)
     return total / n
 
+# %% ../nbs/03_training.ipynb #7b788643
+def new_user_vectors(model, rows: UserRows, movies: range, metadata: range, lam):
+    "For each metadata value, the vector a visitor who gives metadata alone adds to the query: a ridge fit, through the movie vectors, of the users' movies rated 4+"
+    V, w = (t.double() for t in model.folded())
+    movie_v, movie_w = V[movies.start:movies.stop], w[movies.start:movies.stop]
+    M = torch.zeros(len(rows.meta), len(metadata), dtype=torch.float64).scatter_(1, rows.meta - metadata.start, 1.)  # one-hot metadata
+    residual = (rows.target == 1).double() - movie_w
+    # U minimises ‖M U Vᵀ − residual‖² + λ‖U‖²; in the eigenbases of MᵀM and VᵀV the solution separates entry by entry
+    a, P = torch.linalg.eigh(M.T @ M)
+    b, Q = torch.linalg.eigh(movie_v.T @ movie_v)
+    return (P @ ((P.T @ (M.T @ residual) @ movie_v @ Q) / (a[:, None] * b[None] + lam)) @ Q.T).float()
+
 # %% ../nbs/03_training.ipynb #edcfe126
 LOOPS = dict(fast=_epoch_fast, reference=_epoch_reference)
 LOSSES = ('mse', 'bpr', 'all-movies')
@@ -321,6 +336,9 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
         if X_valid is not None and c.loss == 'mse': row['valid_rmse'] = rmse(self.predict(X_valid), y_valid)
         self.history.append(row)
         if progress: print(', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in row.items()))
+    if c.loss == 'all-movies' and c.new_user_ridge:
+        metadata = range(self.field_offsets['age'], self.field_offsets['liked'])  # the side features start where the prepared index ends
+        self.new_user = new_user_vectors(self.model, self.user_rows, self.items[1], metadata, c.new_user_ridge).numpy()
     return self
 
 @patch
@@ -354,7 +372,7 @@ AVERAGED = replace(TUNED, members=4)
 
 # %% ../nbs/03_training.ipynb #f6958f36
 RANKER = TrainConfig(k=256, lr=3e-3, weight_decay=0, milestones=(18,), epochs=25, batch_size=256, side=('liked',), loss='all-movies',
-                     ridge=100., low_rating_target=0.4, metadata_only=0.1)
+                     ridge=100., low_rating_target=0.4, metadata_only=0.1, new_user_ridge=10.)
 
 # %% ../nbs/03_training.ipynb #84884ac9
 PRESETS = dict(seed=TrainConfig(), tuned=TUNED, averaged=AVERAGED, ranker=RANKER)
@@ -379,12 +397,13 @@ def plot_history(history, path=None):
 
 # %% ../nbs/03_training.ipynb #a10ffe4c
 def save_artifacts(trainer, artifacts_dir, data_info):
-    "Write `embeddings.npz` (folded vectors and biases of the prepared features, and the liked movies' vectors), `model.pt`, `metrics.json` and `training_curve.png`"
+    "Write `embeddings.npz` (folded vectors and biases of the prepared features, the liked movies' vectors and the new-user vectors), `model.pt`, `metrics.json` and `training_curve.png`"
     out = Path(artifacts_dir)
     state, (V, bias), n = trainer.model.state_dict(), trainer.model.folded(), data_info['n_features']
     with atomic_write(out/'embeddings.npz') as tmp:  # the prepared index's features, side features folded in
         liked = trainer.field_offsets.get('liked')  # what a visitor's liked movies add to the query
         extra = {} if liked is None else dict(liked=V[liked:liked + len(trainer.items[1])].numpy())
+        if trainer.new_user is not None: extra['new_user'] = trainer.new_user  # what a metadata value adds to a query of metadata alone
         with open(tmp, 'wb') as f: np.savez(f, embedding=V[:n].numpy(), bias=bias[:n].numpy(), w0=state['w0'].numpy(), **extra)
     with atomic_write(out/'model.pt') as tmp: torch.save(state, tmp)
     metrics = dict(config=asdict(trainer.config), history=trainer.history, data=data_info,
