@@ -246,14 +246,15 @@ def _epoch_reference(trainer, model, X, y, opt, gen, bar):
 
 # %% ../nbs/03_training.ipynb #10a34a88
 class UserRows:
-    "The users of training rows as dense rows over the movies: which they rated, their targets, their metadata offsets"
+    "The users of training rows as dense rows over the movies: which they rated, which they rated 4+, their targets, their metadata offsets"
     def __init__(self, X, y, movies: range, low_rating_target):
         users, first, at = np.unique(X[:, 0], return_index=True, return_inverse=True)
         movie, good = X[:, 1] - movies.start, y >= RELEVANT_RATING
         self.rated = torch.zeros(len(users), len(movies))
         self.rated[at, movie] = 1.
-        self.target = self.rated * low_rating_target  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
-        self.target[at[good], movie[good]] = 1.
+        self.good = torch.zeros(len(users), len(movies), dtype=torch.bool)
+        self.good[at[good], movie[good]] = True
+        self.target = torch.where(self.good, 1., self.rated * low_rating_target)  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
         self.meta = torch.as_tensor(X[first, 2:5])  # age, gender, occupation
 
 def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
@@ -285,7 +286,7 @@ def new_user_vectors(model, rows: UserRows, movies: range, metadata: range, lam)
     V, w = (t.double() for t in model.folded())
     movie_v, movie_w = V[movies.start:movies.stop], w[movies.start:movies.stop]
     M = torch.zeros(len(rows.meta), len(metadata), dtype=torch.float64).scatter_(1, rows.meta - metadata.start, 1.)  # one-hot metadata
-    residual = (rows.target == 1).double() - movie_w
+    residual = rows.good.double() - movie_w
     # U minimises ‖M U Vᵀ − residual‖² + λ‖U‖²; in the eigenbases of MᵀM and VᵀV the solution separates entry by entry
     a, P = torch.linalg.eigh(M.T @ M)
     b, Q = torch.linalg.eigh(movie_v.T @ movie_v)
