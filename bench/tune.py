@@ -62,7 +62,7 @@ def new_user_grid(data):
     "Print, for each share of metadata-only users in `NEW_USER_GRID`, the known users' NDCG (inner split) and the new users' (tuning users) for each way to serve them; then the choice"
     train_rows, holdout_rows, held = tuning_users(data)
     relevant, inner = relevance(data, holdout_rows, held), inner_split(data)
-    metadata, movies = range(data.features.offsets['age'], data.features.n_features), data.features.field_range('movie')
+    metadata, movies = data.features.metadata_range(), data.features.field_range('movie')
     known, new = {}, {}
     for params, config in grid(RANKER, NEW_USER_GRID):
         share = params['metadata_only']

@@ -196,6 +196,10 @@ class FeatureIndex:
         "The offsets of `field` as a `range`"
         return range(self.offsets[field], self.offsets[field] + len(self.values[field]))
 
+    def metadata_range(self):
+        "The offsets of the age, gender and occupation values, the last fields, as one `range`"
+        return range(self.offsets['age'], self.n_features)
+
 # %% ../nbs/00_data.ipynb #6c888b37
 @patch(cls_method=True)
 def from_ml1m(cls:FeatureIndex, ml: ML1M):

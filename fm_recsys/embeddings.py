@@ -39,7 +39,7 @@ class Embeddings:
         if not len(arrays['embedding']) == len(arrays['bias']) == features.n_features:
             raise DataError(f"{d/'embeddings.npz'}: {len(arrays['embedding'])} vectors and {len(arrays['bias'])} biases, but {d/'features.json'} "
                             f'indexes {features.n_features} features: the two come from different runs; train again')
-        n_metadata = features.n_features - features.offsets['age']
+        n_metadata = len(features.metadata_range())
         if 'new_user' in arrays and len(arrays['new_user']) != n_metadata:
             raise DataError(f"{d/'embeddings.npz'}: {len(arrays['new_user'])} new-user vectors, but {d/'features.json'} indexes {n_metadata} metadata values: "
                             'the two come from different runs; train again')

@@ -74,7 +74,7 @@ def fm_scores(model, data: Prepared, user_positions, with_user, new_user=None):
     movies = data.features.field_range('movie')
     meta = UserProfiles(data.X, data.features).meta[user_positions]  # age, gender, occupation offsets
     if with_user: q = V[np.column_stack([user_positions + data.features.offsets['user'], meta])].sum(1)
-    elif new_user is not None: q = new_user[meta - data.features.offsets['age']].sum(1)
+    elif new_user is not None: q = new_user[meta - data.features.metadata_range().start].sum(1)
     else: q = V[meta].sum(1)
     return w[movies.start:movies.stop] + q @ V[movies.start:movies.stop].T
 

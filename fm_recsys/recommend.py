@@ -98,7 +98,7 @@ def liked_vectors(emb: Embeddings):
 
 def query_vector(emb: Embeddings, query: Query):
     "q: the sum of the query's feature vectors (for metadata alone, their new-user vectors if the model has them) and its liked movies' liked vectors"
-    if query.metadata_only and emb.new_user is not None: q = emb.new_user[np.asarray(query.features) - emb.features.offsets['age']].sum(0)
+    if query.metadata_only and emb.new_user is not None: q = emb.new_user[np.asarray(query.features) - emb.features.metadata_range().start].sum(0)
     else: q = emb.vectors[query.features].sum(0)
     return q + liked_vectors(emb)[query.liked].sum(0) if len(query.liked) else q
 

@@ -98,7 +98,7 @@ def feature_documents(emb: Embeddings, profiles: UserProfiles):
                 doc['unit'] = normalize_rows(emb.vectors[i:i + 1])[0]
                 if emb.liked is not None: doc['liked'] = emb.liked[pos]  # what a visitor's liking it adds to their query
             else: doc = dict(feature_type=field, bias=float(emb.bias[i]))
-            if field not in ('user', 'movie') and emb.new_user is not None: doc['new_user'] = emb.new_user[i - fi.offsets['age']]  # for metadata alone
+            if field not in ('user', 'movie') and emb.new_user is not None: doc['new_user'] = emb.new_user[i - fi.metadata_range().start]  # for metadata alone
             doc.update(value=str(value), label=label, offset=i, embedding=emb.vectors[i])
             if field == 'user':
                 meta_fields = [fi.label(o)[0] for o in profiles.meta[pos]]
