@@ -3,7 +3,8 @@
 Usage: python bench/serving.py [--artifacts-dir data/demo] [--catalog-size 1000000] [--requests 400] [--es-url URL]
 Needs trained artifacts (`make demo`) and a running node (`make es`). Prints, for the MovieLens 1M catalogue and for a
 synthetic catalogue of --catalog-size items with the model's dimension: p50 and p99 latency and throughput at
-concurrency 1 and 8, the recall@10 of HNSW against the exact ranking, and the indexing time.
+concurrency 1 and 8, the recall@10 of HNSW against the exact ranking, and the indexing time; and what explanations
+(`explain=True`) add to the p50 at concurrency 1, per kind of request (liked movies only for a model that takes them).
 """
 import argparse, itertools, time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,16 @@ def report(name, call, args_list, requests):
     for concurrency in (1, 8):
         p50, p99, qps = measure(call, args_list, concurrency, requests * (2 if concurrency > 1 else 1))
         print(f'| {name} | {concurrency} | {p50:.2f} | {p99:.2f} | {qps:.0f} |', flush=True)
+
+
+def explanation_cost(name, rec, requests_by_kind, requests):
+    "p50 at concurrency 1 without and with explanations, per kind of request; the two alternate on each request, so that drift hits both"
+    time_of = lambda r, explain: -time.perf_counter() + (rec.recommend(**r, explain=explain), time.perf_counter())[1]
+    for kind, kind_requests in requests_by_kind.items():
+        todo = list(itertools.islice(itertools.cycle(kind_requests), requests))
+        for r in todo[:20]: rec.recommend(**r, explain=True)  # warm-up (the Elasticsearch backend reads the movies' vectors once)
+        plain, explained = np.array([[time_of(r, False), time_of(r, True)] for r in todo]).T * 1e3
+        print(f'| {name} | {kind} | {np.median(plain):.2f} | {np.median(explained):.2f} | {np.median(explained - plain):+.2f} |', flush=True)
 
 
 def synthetic_catalogue(rec, size, seed=0):
@@ -86,6 +97,13 @@ def main():
     report('in-process (numpy)', lambda m: rec.recommend(**m), [(m,) for m in metadata], args.requests)
     report('Elasticsearch exact (flat)', lambda m: exact.recommend(**m), [(m,) for m in metadata], args.requests)
     report('Elasticsearch approximate (HNSW)', lambda m: knn.recommend(**m), [(m,) for m in metadata], args.requests)
+    rng = np.random.default_rng(0)
+    kinds = {'new user (metadata)': metadata, 'known user': [dict(user=int(u)) for u in rng.choice(rec.features.values['user'], 100, replace=False)]}
+    if rec.embeddings.liked is not None:
+        kinds['3 liked movies'] = [dict(liked=rng.choice(rec.features.values['movie'], 3, replace=False).tolist()) for _ in range(100)]
+    print('\n| backend | request | p50 ms | p50 ms, explained | added (p50 of the paired differences) |\n| --- | --- | --- | --- | --- |')
+    explanation_cost('in-process (numpy)', rec, kinds, args.requests)
+    explanation_cost('Elasticsearch exact (flat)', exact, kinds, args.requests)
     for index in model_indices(client, ALIAS): client.indices.delete(index=index)
     if not args.catalog_size: return
 

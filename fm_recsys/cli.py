@@ -12,7 +12,7 @@ from dataclasses import fields
 
 from .data import DataError, prepare, staged_dir
 from .features import SIDE_FEATURES
-from .recommend import InProcessRecommender
+from .recommend import InProcessRecommender, reasons
 from .train import BOUNDS, LOOPS, LOSSES, PRESETS, TrainConfig, TrainingError, check_field, preset, train
 
 # %% ../nbs/08_cli.ipynb #cdfcb494
@@ -108,6 +108,7 @@ def parser():
     r.add_argument('--gender', help='F, M, female or male')
     r.add_argument('--occupation', help="e.g. 'programmer' or 12")
     r.add_argument('--liked', action='append', default=[], help="a movie the new user liked, a title or a MovieLens id; repeat it for several")
+    r.add_argument('--explain', action='store_true', help="each movie's two largest reasons, terms of the sum its score is (with --json: every term)")
     s = sub.add_parser('similar', help='movies similar to a movie')
     s.add_argument('--movie', required=True, help="a title, e.g. 'Toy Story (1995)', or a MovieLens id")
     i = sub.add_parser('index', help='index the trained model into Elasticsearch and point the alias at it')
@@ -127,8 +128,13 @@ def parser():
 
 # %% ../nbs/08_cli.ipynb #53f6956f
 def _print_table(frame, as_json):
-    if as_json: print(json.dumps(frame[['movie_id', 'title', 'genres', 'score']].to_dict('records')))
-    else: print(frame.to_string(index=False, float_format=lambda x: f'{x:.4f}'))
+    explained = 'explanation' in frame
+    if as_json: print(json.dumps(frame[['movie_id', 'title', 'genres', 'score', *(['explanation'] if explained else [])]].to_dict('records')))
+    else:
+        if explained:  # the text columns left-aligned, to be read as sentences
+            why = frame.explanation.map(reasons)
+            frame = frame[['movie_id', 'title', 'score']].assign(title=frame.title.str.ljust(frame.title.str.len().max()), why=why.str.ljust(why.str.len().max()))
+        print(frame.to_string(index=False, float_format=lambda x: f'{x:.4f}', justify='left'))
 
 def run(args):
     "Carry out the parsed command `args`"
@@ -152,7 +158,7 @@ def run(args):
         print(f'serving {args.artifacts_dir} ({args.backend}) at http://{args.host}:{args.port}/', flush=True)
         uvicorn.run(app, host=args.host, port=args.port, log_level='warning')
     elif args.command == 'recommend':
-        _print_table(open_backend(args).recommend(args.user, args.age, args.gender, args.occupation, args.liked, n=args.top), args.json)
+        _print_table(open_backend(args).recommend(args.user, args.age, args.gender, args.occupation, args.liked, n=args.top, explain=args.explain), args.json)
     else: _print_table(open_backend(args).similar(args.movie, n=args.top), args.json)
 
 def main(argv=None):

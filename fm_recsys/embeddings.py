@@ -30,25 +30,35 @@ class Embeddings:
     features: FeatureIndex
     liked: np.ndarray = None  # movies × k: what each movie adds to a query as a liked movie (models with the `liked` feature)
     new_user: np.ndarray = None  # metadata values × k: what each adds to a query of metadata alone (models fitted with `new_user_ridge`)
+    user_liked: tuple = None  # (indptr, movie positions): the movies whose liked vectors sum to each user's vector ('all-movies' models)
 
     @classmethod
     def load(cls, artifacts_dir):
         "Read `embeddings.npz` and `features.json` from `artifacts_dir`"
         d = Path(artifacts_dir)
-        features, arrays = FeatureIndex.load(d/'features.json'), read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0', optional=['liked', 'new_user'])
+        features = FeatureIndex.load(d/'features.json')
+        arrays = read_npz(d/'embeddings.npz', 'embedding', 'bias', 'w0', optional=['liked', 'new_user', 'user_liked_indptr', 'user_liked_movies'])
+        def mismatch(what, count, indexed):
+            return DataError(f"{d/'embeddings.npz'}: {len(arrays[what])} {count}, but {d/'features.json'} indexes {indexed}: the two come from different runs; train again")
         if not len(arrays['embedding']) == len(arrays['bias']) == features.n_features:
-            raise DataError(f"{d/'embeddings.npz'}: {len(arrays['embedding'])} vectors and {len(arrays['bias'])} biases, but {d/'features.json'} "
-                            f'indexes {features.n_features} features: the two come from different runs; train again')
-        n_metadata = len(features.metadata_range())
-        if 'new_user' in arrays and len(arrays['new_user']) != n_metadata:
-            raise DataError(f"{d/'embeddings.npz'}: {len(arrays['new_user'])} new-user vectors, but {d/'features.json'} indexes {n_metadata} metadata values: "
-                            'the two come from different runs; train again')
-        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features, arrays.get('liked'), arrays.get('new_user'))
+            raise mismatch('embedding', f"vectors and {len(arrays['bias'])} biases", f'{features.n_features} features')
+        n_metadata, n_users = len(features.metadata_range()), len(features.values['user'])
+        if 'new_user' in arrays and len(arrays['new_user']) != n_metadata: raise mismatch('new_user', 'new-user vectors', f'{n_metadata} metadata values')
+        if 'user_liked_indptr' in arrays and len(arrays['user_liked_indptr']) != n_users + 1:
+            raise mismatch('user_liked_indptr', 'user_liked_indptr entries', f'{n_users} users (it needs {n_users + 1})')
+        user_liked = (arrays['user_liked_indptr'], arrays['user_liked_movies']) if 'user_liked_indptr' in arrays else None
+        return cls(arrays['embedding'], arrays['bias'], float(arrays['w0'][0]), features, arrays.get('liked'), arrays.get('new_user'), user_liked)
 
     def field(self, name):
         "Vectors and biases of every value of field `name`"
         r = self.features.field_range(name)
         return self.vectors[r.start:r.stop], self.bias[r.start:r.stop]
+
+    def liked_by(self, user_position):
+        "Positions of the movies whose liked vectors sum to the vector of the user at `user_position`; None if the user has a vector of their own"
+        if self.user_liked is None: return None
+        indptr, movies = self.user_liked
+        return movies[indptr[user_position]:indptr[user_position + 1]]
 
 # %% ../nbs/04_embeddings.ipynb #0234997b
 def normalize_rows(vectors):
@@ -89,12 +99,12 @@ def similar_movies(emb: Embeddings, movie, n=10):
     best = top_n(scores, n, exclude=[pos])
     return movie_frame(emb.features, best, scores[best])
 
-def movie_frame(features: FeatureIndex, positions, scores):
-    "A table of the movies at `positions` (among indexed movies) with their `scores`"
+def movie_frame(features: FeatureIndex, positions, scores, **columns):
+    "A table of the movies at `positions` (among indexed movies) with their `scores`, and any further `columns`"
     return pd.DataFrame(dict(movie_id=[features.values['movie'][p] for p in positions],
                              title=[features.labels['movie'][p] for p in positions],
                              genres=['|'.join(features.genres[p]) for p in positions],
-                             score=np.asarray(scores, np.float64)))
+                             score=np.asarray(scores, np.float64), **columns))
 
 # %% ../nbs/04_embeddings.ipynb #bdc0cbc3
 def genre_sample(features: FeatureIndex, genres):

@@ -59,6 +59,8 @@ def _validation_error(request, error: RequestValidationError):
 def _answer(served, frame):
     "The JSON response of a list of movies, serialised once, by orjson (FastAPI's own encoder costs a millisecond here)"
     items = [dict(movie_id=int(m), title=t, genres=g, score=float(s)) for m, t, g, s in zip(frame.movie_id, frame.title, frame.genres, frame.score)]
+    if 'explanation' in frame:
+        for item, terms in zip(items, frame.explanation): item['explanation'] = terms
     return Response(orjson.dumps(dict(model=served.model, backend=served.backend, items=items)), media_type='application/json')
 
 def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys', knn=False):
@@ -74,7 +76,8 @@ def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys
     @app.get('/api/recommend')
     def recommend(age: str = None, gender: str = None, occupation: str = None, user: int = None,
                   liked: list[str] = Query([], description='a movie the new user liked (title or MovieLens id); repeat it for several'),
-                  n: int = Query(10, ge=1, le=100, description='how many movies')):
+                  n: int = Query(10, ge=1, le=100, description='how many movies'),
+                  explain: bool = Query(False, description="add each movie's `explanation`: the terms its score is the sum of, largest first")):
         "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked`"
         served, meta = app.state.served, {p: parsed(p, v) for p, v in dict(age=age, gender=gender, occupation=occupation).items()}
         if user is not None and (any(v is not None for v in meta.values()) or liked):
@@ -84,7 +87,7 @@ def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys
         for movie in liked:  # named before the query, so that the error points at the movie
             try: movie_position(served.recommender.features, movie)
             except KeyError as e: raise bad('liked', e.args[0], 404) from None
-        try: return _answer(served, served.recommender.recommend(user, **meta, liked=liked, n=n))
+        try: return _answer(served, served.recommender.recommend(user, **meta, liked=liked, n=n, explain=explain))
         except KeyError as e: raise bad('user', e.args[0], 404) from None
         except ValueError as e: raise bad('liked', e.args[0]) from None
 
@@ -180,6 +183,14 @@ PAGE = '''<!doctype html>
   .chip { background: #eaf1fd; color: var(--ink); border-radius: 14px; padding: 3px 2px 3px 10px; }
   form .chip button, li button.like { background: none; border: 0; color: var(--muted); cursor: pointer; font: inherit; padding: 0 6px; width: auto; }
   li button.like { float: right; color: var(--accent); }
+  .reasons { color: var(--ink); font-size: 13px; }
+  .reasons button.why { background: none; border: 0; color: var(--accent); cursor: pointer; font: inherit; padding: 0 0 0 6px; }
+  .breakdown { display: grid; grid-template-columns: minmax(120px, 2fr) 3fr 56px; gap: 3px 8px; align-items: center; font-size: 12px;
+               margin: 6px 0 2px; padding: 8px; background: #f6f7f9; border-radius: 6px; }
+  .breakdown .bar { height: 10px; border-radius: 2px; background: var(--accent); }
+  .breakdown .bar.negative { background: var(--bad); }
+  .breakdown .value { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); }
+  .breakdown .total { grid-column: 1 / -1; color: var(--muted); border-top: 1px solid var(--line); padding-top: 3px; }
   #map img { max-width: 100%; height: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
   [hidden] { display: none !important; }
 </style>
@@ -231,12 +242,37 @@ function show(list, items) {
     const genres = document.createElement('div'); genres.className = 'genres'; genres.textContent = item.genres.replaceAll('|', ' · ');
     const score = document.createElement('span'); score.className = 'score'; score.textContent = item.score.toFixed(3);
     li.append(score, a, genres);
+    if (item.explanation) li.append(...explained(item));
     if (takesLiked) {
       const heart = document.createElement('button'); heart.className = 'like'; heart.type = 'button'; heart.textContent = '♥';
       heart.title = `I liked ${item.title}`; heart.onclick = () => like(item); li.prepend(heart);
     }
     return li;
   }));
+}
+const signed = x => Math.abs(x) < 0.005 ? '0.00' : (x > 0 ? '+' : '−') + Math.abs(x).toFixed(2);
+// as `top_reasons`: the two largest terms that name one thing and add at least 0.005
+const topReasons = terms => terms.filter(t => t.feature !== 'rated_others' && t.contribution >= 0.005).slice(0, 2);
+function explained(item) {
+  // the top reasons under the title; "why?" opens every term of the score as a bar
+  const reasons = document.createElement('div'), why = document.createElement('button'), chart = document.createElement('div');
+  reasons.className = 'reasons';
+  reasons.textContent = topReasons(item.explanation).map(t => `${t.label} ${signed(t.contribution)}`).join(' · ');
+  why.className = 'why'; why.type = 'button'; why.textContent = 'why?'; why.setAttribute('aria-expanded', 'false');
+  chart.className = 'breakdown'; chart.hidden = true;
+  const largest = Math.max(...item.explanation.map(t => Math.abs(t.contribution)));
+  for (const t of item.explanation) {
+    const label = document.createElement('span'), track = document.createElement('div'), bar = document.createElement('div'), value = document.createElement('span');
+    label.textContent = t.label; bar.className = t.contribution < 0 ? 'bar negative' : 'bar';
+    bar.style.width = `${(100 * Math.abs(t.contribution) / largest).toFixed(1)}%`; track.append(bar);
+    value.className = 'value'; value.textContent = signed(t.contribution);
+    chart.append(label, track, value);
+  }
+  const total = document.createElement('span'); total.className = 'total'; total.textContent = `sum: the score, ${item.score.toFixed(3)}`;
+  chart.append(total);
+  why.onclick = () => { chart.hidden = !chart.hidden; why.setAttribute('aria-expanded', String(!chart.hidden)); };
+  reasons.append(why);
+  return [reasons, chart];
 }
 function showLiked() {
   $('liked').hidden = !liked.size;
@@ -260,7 +296,7 @@ async function search() {
 }
 async function recommend(event) {
   event?.preventDefault();
-  const params = new URLSearchParams({n: 10});
+  const params = new URLSearchParams({n: 10, explain: true});
   for (const name of ['age', 'gender', 'occupation', 'user']) { const value = $(name).value.trim(); if (value) params.set(name, value); }
   for (const id of liked.keys()) params.append('liked', id);
   try {

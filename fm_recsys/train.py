@@ -6,7 +6,7 @@
 __all__ = ['BOUNDS', 'RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'AVERAGED', 'RANKER', 'PRESETS', 'TrainConfig', 'check_field',
            'TrainingError', 'carried_transposes', 'rating_mse', 'bpr', 'fm_gradients', 'RatingLeaveOut',
            'feature_decay', 'rmse', 'predict_ratings', 'FMTrainer', 'UserRows', 'new_user_vectors', 'make_trainer',
-           'preset', 'plot_history', 'save_artifacts', 'train']
+           'preset', 'plot_history', 'user_liked_movies', 'save_artifacts', 'train']
 
 # %% ../nbs/03_training.ipynb #077d070f
 import json, math, time
@@ -397,6 +397,12 @@ def plot_history(history, path=None):
     return fig
 
 # %% ../nbs/03_training.ipynb #a10ffe4c
+def user_liked_movies(trainer):
+    "CSR (indptr, movie positions) of the movies whose liked vectors sum to each user's vector, in an 'all-movies' model (its users have no vector of their own)"
+    users, liked = range(trainer.field_offsets['user'], trainer.field_offsets['movie']), trainer.field_offsets['liked']
+    indptr = trainer.model.carried_indptr[users.start:users.stop + 1].numpy()
+    return indptr - indptr[0], trainer.model.carried_indices[indptr[0]:indptr[-1]].numpy() - liked
+
 def save_artifacts(trainer, artifacts_dir, data_info):
     "Write `embeddings.npz` (folded vectors and biases of the prepared features, the liked movies' vectors and the new-user vectors), `model.pt`, `metrics.json` and `training_curve.png`"
     out = Path(artifacts_dir)
@@ -405,6 +411,8 @@ def save_artifacts(trainer, artifacts_dir, data_info):
         liked = trainer.field_offsets.get('liked')  # what a visitor's liked movies add to the query
         extra = {} if liked is None else dict(liked=V[liked:liked + len(trainer.items[1])].numpy())
         if trainer.new_user is not None: extra['new_user'] = trainer.new_user  # what a metadata value adds to a query of metadata alone
+        if trainer.config.loss == 'all-movies':  # which movies make up each user's vector, so that an explanation can name them
+            extra['user_liked_indptr'], extra['user_liked_movies'] = user_liked_movies(trainer)
         with open(tmp, 'wb') as f: np.savez(f, embedding=V[:n].numpy(), bias=bias[:n].numpy(), w0=state['w0'].numpy(), **extra)
     with atomic_write(out/'model.pt') as tmp: torch.save(state, tmp)
     metrics = dict(config=asdict(trainer.config), history=trainer.history, data=data_info,

@@ -39,6 +39,18 @@ def test_recommend_new_and_known_users(trained):
     assert 'Toy Story (1995)' not in fm_recsys('recommend', '--artifacts-dir', out, '--user', 1).stdout
 
 
+def test_recommend_explained(trained, artifacts):
+    out, _ = trained
+    for model, request in [(out, ['--user', 1]), (artifacts, ['--user', 1]), (artifacts, ['--liked', 'Toy Story (1995)', '--age', '25-34'])]:
+        listed = json.loads(fm_recsys('recommend', '--artifacts-dir', model, *request, '--explain', '--json').stdout)
+        for movie in listed:
+            assert {tuple(t) for t in movie['explanation']} == {('feature', 'label', 'contribution')}
+            assert abs(sum(t['contribution'] for t in movie['explanation']) - movie['score']) < 1e-5, movie
+    table = fm_recsys('recommend', '--artifacts-dir', artifacts, '--age', '50-55', '--gender', 'F', '--top', 3, '--explain').stdout.splitlines()
+    assert table[0].split() == ['movie_id', 'title', 'score', 'why'] and len(table) == 4
+    assert all(re.search(r'(age 50-55|women|this movie.s overall appeal) [+-]\d\.\d\d', line) for line in table[1:]), table
+
+
 def test_similar(trained):
     out, _ = trained
     by_title = json.loads(fm_recsys('similar', '--artifacts-dir', out, '--movie', 'Toy Story (1995)', '--json').stdout)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from fm_recsys.recommend import top_reasons
 from fm_recsys.serving import model_checksum
 from fm_recsys.train import preset, train
 
@@ -120,6 +121,15 @@ def test_page_in_chromium(server):
         assert shown == expected and len(shown) == 10
         assert 'inprocess' in page.inner_text('#status')
         page.screenshot(path=SCREENSHOTS/'recommendations.png', full_page=True)
+
+        # the top movie's reasons are the API's largest terms, and "why?" opens every term
+        terms = get(f'{server.url}/api/recommend?age=18&gender=M&n=1&explain=true')[1]['items'][0]['explanation']
+        reasons = [f"{t['label']} {'+' if t['contribution'] >= 0 else '−'}{abs(t['contribution']):.2f}" for t in top_reasons(terms)]
+        assert reasons and page.inner_text('#results li:first-child .reasons').removesuffix('why?').strip() == ' · '.join(reasons)
+        expect(page.locator('#results li:first-child .breakdown')).to_be_hidden()
+        page.click('#results li:first-child button.why')
+        expect(page.locator('#results li:first-child .breakdown .bar')).to_have_count(len(terms))
+        page.screenshot(path=SCREENSHOTS/'explanation.png', full_page=True)
 
         page.click('#results li:first-child a')
         page.wait_for_selector('#similar li')

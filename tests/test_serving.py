@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ALIAS
 from fm_recsys.serving import (IndexingError, SearchRecommender, connect, index_model, model_indices, query_during,
-                               recall_at, same_answers)
+                               recall_at, same_answers, same_explanations)
 from fm_recsys.train import TrainConfig, train
 
 
@@ -17,6 +17,21 @@ def test_backends_agree(indexed):
                 dict(liked=['Toy Story (1995)', 2858]), dict(liked=[1196, 260, 1210], age='25-34')]
     assert same_answers(local, es, requests) == 34
     assert es.similar('Toy Story (1995)').movie_id.tolist() == local.similar('Toy Story (1995)').movie_id.tolist()
+
+
+def test_explanations_agree_and_sum_to_the_scores(client, indexed, artifacts):
+    es, local = indexed
+    # metadata alone, known users (4169 rated the most movies), liked movies, and both
+    requests = [dict(age='25-34', gender='F', occupation='scientist'), dict(user=1), dict(user=4169), dict(liked=['Toy Story (1995)', 2858]),
+                dict(liked=[1196, 260, 1210], age='25-34', gender='M')]
+    assert same_explanations(local, es, requests) == len(requests)
+    knn = SearchRecommender(client, artifacts, ALIAS, mode='knn')
+    for backend, tol in ((es, 1e-5), (knn, 1e-4)):
+        for request in requests:
+            listed = backend.recommend(**request, explain=True)
+            assert np.allclose([sum(t['contribution'] for t in terms) for terms in listed.explanation], listed.score, atol=tol), request
+    assert {'bias', 'rated_others', 'age_50', 'gender_M'} <= {t['feature'] for t in es.recommend(user=4169, n=1, explain=True).explanation[0]}  # 4169: a man aged 50-55
+    np.testing.assert_allclose(es.explain(1, user=42).contribution, local.explain(1, user=42).contribution, atol=1e-5)
 
 
 def test_liked_movies_are_left_out(indexed):
