@@ -27,7 +27,7 @@ ES9 := ES_VERSION=$(ES9_VERSION) FM_RECSYS_ES_PORT=$(ES9_PORT) es/run
 RMSE_BAR ?= 0.856
 NOTEBOOKS := $(sort $(basename $(notdir $(wildcard nbs/[0-9][0-9]_*.ipynb))))
 
-.PHONY: venv chromium demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e bench es es-stop serve lab
+.PHONY: venv chromium demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e outputs bench es es-stop serve lab
 
 venv: $(STAMP)
 $(STAMP): setup.py settings.ini
@@ -70,6 +70,7 @@ check-notebooks: venv
 	if [ "$$before" != "$$after" ]; then git status --short -- nbs fm_recsys
 	  echo 'nbdev_clean / nbdev_export changed the files above: commit the cleaned notebooks and the exported package'; exit 1; fi
 	echo 'notebooks clean, package in sync'
+	$(BIN)/python docs/notebook_outputs.py check
 
 nbdev-test: venv
 	$(BIN)/nbdev_test --n_workers 0 --timing
@@ -98,6 +99,16 @@ e2e: venv
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
 	  sys.exit(r > $(RMSE_BAR))"
+
+# The outputs committed in nbs/ are the full run's: run every notebook as `e2e` does, against an Elasticsearch node of
+# its own, and copy their outputs in (about 15 minutes). Commit the notebooks and docs/notebook_outputs.json after.
+outputs: venv
+	status=0
+	ES_HEAP=1g es/run start || status=$$?
+	[ $$status != 0 ] || ES_URL=http://127.0.0.1:$(ES_PORT) $(MAKE) --no-print-directory e2e || status=$$?
+	es/run stop
+	[ $$status != 0 ] || { $(BIN)/python docs/notebook_outputs.py copy $(RUN)/_nbs && $(BIN)/nbdev_clean; }
+	exit $$status
 
 bench: venv
 	$(BIN)/python bench/train_speed.py

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from serving import measure  # bench/serving.py: the same timing loop
 
 from fm_recsys.data import AGES, GENDERS, OCCUPATIONS
-from fm_recsys.cli import open_recommender
+from fm_recsys.serving import open_recommender
 from fm_recsys.serving import connect, index_model
 
 TOKEN = 'bench-token'

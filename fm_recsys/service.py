@@ -17,11 +17,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from . import __version__
-from .cli import open_recommender
 from .data import AGES, OCCUPATIONS, read_npz
 from .embeddings import Embeddings, genre_sample, movie_position, plot_tsne
 from .recommend import Recommender, parse_age, parse_gender, parse_occupation
-from .serving import model_checksum
+from .serving import model_checksum, open_recommender
 
 # %% ../nbs/09_service.ipynb #ba4c55af
 @dataclass(frozen=True)
