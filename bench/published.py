@@ -1,0 +1,152 @@
+"""Ranking quality on RecBole's MovieLens 1M protocol, beside the table RecBole published for it.
+
+Usage: python bench/published.py [--data-dir DIR] [--seeds 1 2 3] [--models REGEX] [--choose]
+The protocol of RecBole's benchmark of general recommendation (`benchmark/md/ml-1m_general.md`): ratings below 3
+removed and every remaining rating a positive; users and movies with fewer than 10 of them removed, again until none
+is left (834,449 interactions); each user's interactions shuffled and split 80/10/10 (RecBole's counts: int(10%) for
+validation and for test, the rest for training); every remaining movie ranked, the user's training movies masked (and
+for the test, the validation ones); NDCG@10 against an ideal of min(10, test movies), Recall@10 over all the user's
+test movies, Hit@10. Prints the protocol's counts, then each model's test figures, mean ± standard deviation over the
+split seeds, under the published rows. RecBole's `Pop` does not rank by popularity: it adds 1 per distinct item in each
+training batch, negatives included, so it is reproduced as it counts (the row "Pop, counted as RecBole counts") beside
+true popularity. --choose first prints the validation NDCG@10 of each EASE λ and ranker setting
+tried (on the first split seed only); the test table then uses the best of each.
+"""
+import argparse, dataclasses, re, tempfile, time
+
+import numpy as np
+import pandas as pd
+
+from fm_recsys.data import prepare
+from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
+from fm_recsys.train import RANKER, TrainConfig, make_trainer
+
+# RecBole's published test figures: NDCG@10, Recall@10, Hit@10
+PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.2139, 0.7837), 'RecVAE': (0.2795, 0.2163, 0.7877),
+             'SLIMElastic': (0.2782, 0.2035, 0.7638), 'NCL': (0.2679, 0.2003, 0.7638), 'MultiVAE': (0.2523, 0.1995, 0.7650),
+             'LightGCN': (0.2478, 0.1823, 0.7316), 'BPR': (0.2407, 0.1725, 0.7131), 'Pop': (0.1006, 0.0699, 0.4572)}
+PUBLISHED_INTERACTIONS = 834_449
+# the ranker's settings tried on the validation part (--choose); RANKER itself first
+RANKER_SETTINGS = {'RANKER': {}, 'RANKER, 3 stars a full positive': dict(low_rating_target=1.), 'RANKER, no metadata-only users': dict(metadata_only=0.),
+                   'RANKER, k=512': dict(k=512), 'RANKER, ridge 30': dict(ridge=30.), 'RANKER, ridge 300': dict(ridge=300.),
+                   'RANKER, 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}
+EASE_LAMBDAS = (100., 300., 1000., 3000.)  # EASE's λ tried on the validation part (--choose)
+
+
+def protocol_rows(data, min_count=10):
+    "Rows of `data` the protocol keeps: ratings of 3 or more, then only users and movies with `min_count` of them, until none is left out"
+    keep = np.flatnonzero(data.y >= 3)
+    while True:
+        user, movie = data.X[keep, 0], data.X[keep, 1]
+        enough = (np.bincount(user)[user] >= min_count) & (np.bincount(movie)[movie] >= min_count)
+        if enough.all(): return keep
+        keep = keep[enough]
+
+
+def split_per_user(data, rows, seed):
+    "RecBole's random 80/10/10 split of each user's `rows`: (train, valid, test) rows"
+    rows = np.random.default_rng(seed).permutation(rows)
+    rows = rows[np.argsort(data.X[rows, 0], kind='stable')]  # grouped by user, shuffled within
+    users = data.X[rows, 0]
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    parts = [], [], []
+    for start, end in zip(starts, np.r_[starts[1:], len(rows)]):
+        n_valid = n_test = int(0.1 * (end - start))  # every user has ≥ 10, so RecBole's rounding rule for < 1 never applies
+        n_train = end - start - n_valid - n_test
+        for part, (a, b) in zip(parts, [(0, n_train), (n_train, n_train + n_valid), (n_train + n_valid, end - start)]): part.append(rows[start + a:start + b])
+    return tuple(np.concatenate(p) for p in parts)
+
+
+@dataclasses.dataclass
+class Split:
+    "One seeded split of the protocol's rows, as matrices over its users and every movie"
+    data: object
+    seed: int
+    users: np.ndarray  # user positions
+    movies: np.ndarray  # boolean over movie positions: kept by the protocol
+    train: np.ndarray  # rows
+    seen: np.ndarray  # users × movies: training movies
+    valid: np.ndarray  # users × movies, boolean
+    test: np.ndarray
+
+    @classmethod
+    def make(cls, data, rows, seed):
+        train, valid, test = split_per_user(data, rows, seed)
+        users = np.unique(data.X[rows, 0]) - data.features.offsets['user']
+        movies = np.zeros(len(data.features.values['movie']), bool)
+        movies[np.unique(data.X[rows, 1]) - data.features.offsets['movie']] = True
+        return cls(data, seed, users, movies, train, rated_matrix(data, train, users), rated_matrix(data, valid, users) > 0, rated_matrix(data, test, users) > 0)
+
+    def metrics(self, scores, on='test'):
+        "NDCG@10, Recall@10, Hit@10 of `scores` (users × movies, or one score per movie) on the validation or test movies"
+        masked = ~self.movies[None] | (self.seen > 0) | (self.valid if on == 'test' else False)
+        return ranking_metrics(top_k(np.broadcast_to(scores, self.seen.shape), 10, masked), self.test if on == 'test' else self.valid)
+
+
+def recbole_pop(split, seed, batch=2048):
+    "Popularity as RecBole's `Pop` counts it, which its published row measures: per training batch of `batch` rows and as many uniform negatives, +1 for each distinct item in it (repeated indices do not add up in `item_cnt[item] += 1`)"
+    rng, count = np.random.default_rng(seed), np.zeros(len(split.movies))
+    movie, kept = split.data.X[split.train, 1] - split.data.features.offsets['movie'], np.flatnonzero(split.movies)
+    order = rng.permutation(len(movie))
+    for start in range(0, len(order), batch):
+        positives = movie[order[start:start + batch]]
+        count[np.unique(np.r_[positives, rng.choice(kept, len(positives))])] += 1
+    return count
+
+
+def fm_model_scores(split, config):
+    "Scores of an FM trained with `config` on the split's training rows (implicit sets from them too), each user by their own vector"
+    trainer = make_trainer(split.data, config, rows=split.train).fit_rows(split.data, split.train, progress=False)
+    return fm_scores(trainer.model, split.data, split.users, with_user=True)
+
+
+def models(ranker, lam):
+    "name -> function of a split giving its scores"
+    return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
+            f'EASE, λ chosen on validation ({lam:g})': lambda s: s.seen @ ease(s.seen, lam),
+            'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': lambda s: fm_model_scores(s, ranker[1])}
+
+
+def choose(split):
+    "EASE's λ and the ranker's setting with the best validation NDCG@10 on `split`, printing each one tried"
+    print('| model | validation NDCG@10 | seconds |\n| --- | --- | --- |')
+    def tried(name, scores_of):
+        start = time.perf_counter()
+        ndcg = split.metrics(scores_of(), on='valid')['ndcg']
+        print(f'| {name} | {ndcg:.4f} | {time.perf_counter() - start:.0f} |', flush=True)
+        return ndcg
+    lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
+    configs = {name: dataclasses.replace(RANKER, **changes) for name, changes in RANKER_SETTINGS.items()}
+    name = max(configs, key=lambda name: tried(name, lambda: fm_model_scores(split, configs[name])))
+    print(f'\nchosen on validation: EASE λ={lam:g}; {name}\n')
+    return (name, configs[name]), lam
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
+    p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help='split seeds')
+    p.add_argument('--models', default='', help='only the models whose name matches this regular expression')
+    p.add_argument('--choose', action='store_true', help="choose EASE's λ and the ranker's setting on the validation part of the first split seed")
+    args = p.parse_args()
+    data = prepare(args.data_dir, tempfile.mkdtemp())
+    rows = protocol_rows(data)
+    print(f'{len(rows):,} interactions after the filters (published: {PUBLISHED_INTERACTIONS:,}), '
+          f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
+    ranker, lam = choose(Split.make(data, rows, args.seeds[0])) if args.choose else (('RANKER', RANKER), 1000.)
+    chosen = {name: run for name, run in models(ranker, lam).items() if re.search(args.models, name)}
+    results = {name: [] for name in chosen}
+    for seed in args.seeds:
+        split = Split.make(data, rows, seed)
+        for name, scores_of in chosen.items():
+            start = time.perf_counter()
+            results[name].append(split.metrics(scores_of(split)))
+            print(f'split seed {seed}: {name}: NDCG@10 {results[name][-1]["ndcg"]:.4f} ({time.perf_counter() - start:.0f} s)', flush=True)
+    print(f'\n| model | NDCG@10 | Recall@10 | Hit@10 |\n| --- | --- | --- | --- |')
+    for name, (ndcg, recall, hit) in PUBLISHED.items(): print(f'| {name}, published | {ndcg:.4f} | {recall:.4f} | {hit:.4f} |')
+    for name, runs in results.items():
+        frame = pd.DataFrame(runs)
+        print(f'| {name}, {len(runs)} split seeds | ' + ' | '.join(f'{frame[m].mean():.4f} ± {frame[m].std(ddof=0):.4f}' for m in ('ndcg', 'recall', 'hit_rate')) + ' |')
+
+
+if __name__ == '__main__': main()
