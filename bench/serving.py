@@ -38,7 +38,8 @@ def report(name, call, args_list, requests):
 
 def explanation_cost(name, rec, requests_by_kind, requests):
     "p50 at concurrency 1 without and with explanations, per kind of request; the two alternate on each request, so that drift hits both"
-    time_of = lambda r, explain: -time.perf_counter() + (rec.recommend(**r, explain=explain), time.perf_counter())[1]
+    def time_of(request, explain):
+        start = time.perf_counter(); rec.recommend(**request, explain=explain); return time.perf_counter() - start
     for kind, kind_requests in requests_by_kind.items():
         todo = list(itertools.islice(itertools.cycle(kind_requests), requests))
         for r in todo[:20]: rec.recommend(**r, explain=True)  # warm-up (the Elasticsearch backend reads the movies' vectors once)

@@ -220,7 +220,7 @@ class QueryDocuments:
 
 @patch
 def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=()):
-    "The `QueryDocuments` of a request: one `mget` for a new user's documents, two for a known user (their document names their metadata's)"
+    "The `QueryDocuments` of a request: one `mget` for a new user's documents, two for a known user (their own, which names their metadata's)"
     if user is None:
         query = make_query(self.features, None, None, age, gender, occupation, liked)
         ids, liked_docs, user_doc = [feature_id(self.features, o) for o in query.features], [value_id('movie', self.features.values['movie'][p]) for p in query.liked], None
@@ -228,10 +228,11 @@ def query_documents(self:SearchRecommender, user=None, age=None, gender=None, oc
         if any(v is not None for v in (age, gender, occupation)) or len(liked):
             raise ValueError(f"give either a known user or a new user's metadata and liked movies, not both (got user {user} and more)")
         user_doc, liked_docs = value_id('user', user), []
-        try: ids = [user_doc, *self._mget([user_doc])[0]['metadata']]
+        try: user_source = self._mget([user_doc])[0]
         except KeyError: raise KeyError(f'unknown user {user!r} (not in index {self.index})') from None
+        ids = user_source['metadata']
     docs = self._mget(ids + liked_docs)  # one round trip for both kinds
-    features, movies = docs[:len(ids)], docs[len(ids):]
+    features, movies = ([user_source] if user_doc else []) + docs[:len(ids)], docs[len(ids):]
     if any('liked' not in d for d in movies):
         raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
     metadata_only = user_doc is None and not liked_docs  # as `feature_vectors`: the new-user vectors, where the index has them
