@@ -27,7 +27,7 @@ ES9 := ES_VERSION=$(ES9_VERSION) FM_RECSYS_ES_PORT=$(ES9_PORT) es/run
 RMSE_BAR ?= 0.856
 NOTEBOOKS := $(sort $(basename $(notdir $(wildcard nbs/[0-9][0-9]_*.ipynb))))
 
-.PHONY: venv chromium demo test checks check-notebooks nbdev-test pytest pytest-es9 e2e outputs bench es es-stop serve lab
+.PHONY: venv chromium demo test checks docs export check-notebooks nbdev-test pytest pytest-es9 e2e outputs bench es es-stop serve lab
 
 venv: $(STAMP)
 $(STAMP): setup.py settings.ini
@@ -44,7 +44,7 @@ chromium:
 
 demo: venv
 	$(BIN)/fm-recsys train --artifacts-dir data/demo
-	$(BIN)/fm-recsys train --preset ranker --artifacts-dir $(RANKER)
+	$(BIN)/fm-recsys train --preset ranker --valid-frac 0 --artifacts-dir $(RANKER)  # the model to serve learns from every rating
 	echo; echo '== new user: male, 18-24 (seed FM)'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender M --age 18-24
 	echo; echo '== new user: female, 50-55 (seed FM)'; $(BIN)/fm-recsys recommend --artifacts-dir data/demo --gender F --age 50-55
 	echo; echo '== known user 1 (ranker)'; $(BIN)/fm-recsys recommend --artifacts-dir $(RANKER) --user 1
@@ -63,12 +63,17 @@ test: venv chromium
 checks: export ES_URL := $(CLUSTER_URL)
 checks: check-notebooks nbdev-test pytest pytest-es9 e2e
 
+# The notebooks are the source of the package: its modules, and the page's files from `%%writefile` cells.
+export: venv
+	$(BIN)/nbdev_export
+	$(BIN)/python docs/notebook_files.py >/dev/null
+
 # The notebooks are the source: cleaning them and exporting the package must change nothing.
 check-notebooks: venv
 	@state() { git status --porcelain -- nbs fm_recsys; git diff -- nbs fm_recsys | md5sum; }
-	before=$$(state); $(BIN)/nbdev_clean; $(BIN)/nbdev_export; after=$$(state)
+	before=$$(state); $(BIN)/nbdev_clean; $(MAKE) --no-print-directory export; after=$$(state)
 	if [ "$$before" != "$$after" ]; then git status --short -- nbs fm_recsys
-	  echo 'nbdev_clean / nbdev_export changed the files above: commit the cleaned notebooks and the exported package'; exit 1; fi
+	  echo 'nbdev_clean / make export changed the files above: commit the cleaned notebooks and the exported package'; exit 1; fi
 	echo 'notebooks clean, package in sync'
 	$(BIN)/python docs/notebook_outputs.py check
 
@@ -88,14 +93,14 @@ pytest-es9: venv
 e2e: venv
 	@mkdir -p $(RUN)/_nbs
 	for nb in $(NOTEBOOKS); do
-	  params=(); [ $$nb = 02_model ] || params=(-p artifacts_dir ../$(RUN))  # 02_model reads no artifacts
-	  [ $$nb = 03_training ] && params+=(-p k 120 -p epochs 10)
-	  [ $$nb = 07_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
+	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01_model reads no artifacts
+	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
+	  [ $$nb = 05_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar
 	done
-	echo "papermill 07_evaluation -p preset_name ranker -p k 64 -p epochs 8 -p members 2"  # the ranker, and averaging, at reduced settings
-	$(BIN)/papermill --cwd nbs nbs/07_evaluation.ipynb $(RUN)/_nbs/07_evaluation_ranker.ipynb -p artifacts_dir ../$(RUN) -p preset_name ranker -p k 64 -p epochs 8 -p members 2 --log-level WARNING --no-progress-bar
+	echo "papermill 05_evaluation -p preset_name ranker -p k 64 -p epochs 8 -p members 2"  # the ranker, and averaging, at reduced settings
+	$(BIN)/papermill --cwd nbs nbs/05_evaluation.ipynb $(RUN)/_nbs/05_evaluation_ranker.ipynb -p artifacts_dir ../$(RUN) -p preset_name ranker -p k 64 -p epochs 8 -p members 2 --log-level WARNING --no-progress-bar
 	$(BIN)/python -c "import json, sys; m = json.load(open('$(RUN)/metrics.json')); r = m['valid_rmse']; \
 	  print(f'seed configuration: validation RMSE {r:.4f} (bar {$(RMSE_BAR)}), {m[\"train_seconds\"]:.1f} s of training'); \
 	  sys.exit(r > $(RMSE_BAR))"
@@ -109,6 +114,11 @@ outputs: venv
 	es/run stop
 	[ $$status != 0 ] || { $(BIN)/python docs/notebook_outputs.py copy $(RUN)/_nbs && $(BIN)/nbdev_clean; }
 	exit $$status
+
+# The tutorial as a static site, offline: the notebooks with their committed outputs and the API reference (Sphinx +
+# myst-nb); open docs/_build/html/index.html. tests/test_docs.py builds it the same way and checks every page in Chromium.
+docs: venv
+	$(BIN)/python docs/site/build.py docs/_build/html
 
 bench: venv
 	$(BIN)/python bench/train_speed.py

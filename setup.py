@@ -33,9 +33,10 @@ setuptools.setup(
         'Natural Language :: ' + cfg['language'].title(),
     ] + ['Programming Language :: Python :: '+o for o in py_versions[py_versions.index(min_python):]],
     url = cfg['git_url'],
-    packages = setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    packages = setuptools.find_namespace_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*'], exclude=['*.__pycache__']),
     package_dir = {'': '.'},  # an editable install then only puts the project on sys.path, quietly
     include_package_data = True,
+    package_data = {cfg['lib_path'] + '.static': ['*.html', '*.css', '*.js']},  # the web page, written from 09_service
     install_requires = requirements,
     extras_require={ 'dev': dev_requirements, 'lab': dev_requirements + lab_requirements, 'bench': shlex.split(cfg.get('bench_requirements') or '') },
     dependency_links = cfg.get('dep_links','').split(),

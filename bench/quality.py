@@ -9,14 +9,17 @@ sets also hold the validation pairs (without their ratings). Then NDCG/Recall/Hi
 held out, ranked from metadata alone) and for known users (their 10%-split movies rated 4+, training movies
 excluded), for the seed FM, the tuned FM (`TUNED`), the average of 4 of them (`AVERAGED`) and the ranker (`RANKER`,
 the all-movies FM with liked movies, chosen on the inner split), each against popularity, demographic popularity
-(new users), EASE (known users), shrunk-mean and random; ALS (the `implicit` package, `pip install -e .[bench]`) for
-known users; and for the ranker, visitors' liked movies (1, 3, 5 revealed) against EASE given the same movies.
+(new users), EASE (known users), shrunk-mean and random; iALS (the `implicit` package, `pip install -e .[bench]`) for
+known users, untuned and tuned on the inner split (bench/baselines.py); and for the ranker, visitors' liked movies (1, 3, 5 revealed) against EASE given the same movies.
 """
 import argparse, dataclasses, re, tempfile, time
 
 import numpy as np
+import pandas as pd
 
-from fm_recsys.data import prepare
+from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores
+
+from fm_recsys.data import inner_split, prepare
 from fm_recsys.features import SIDE_FEATURES
 from fm_recsys.evaluation import cold_start_table, evaluate, known_user_table, liked_table, rated_matrix, relevance
 from fm_recsys.train import AVERAGED, RANKER, TUNED, TrainConfig, make_trainer, rmse
@@ -78,21 +81,17 @@ def ranking_tables(data, models=''):
             print("new users' liked movies: 1, 3 or 5 of a held-out user's movies rated 4+ given, the rest ranked")
             show(liked_table(data, config))
     if re.search(models, 'ALS'):
-        print('\n== ALS (implicit, 128 factors, 20 iterations, untuned), known users')
-        show(als_table(data))
+        print('\n== iALS (implicit), known users: its settings chosen on the inner split by the same NDCG@10')
+        inner = inner_split(data)
+        tuned = grid_search(IALS_GRID, lambda **point: als_table(inner, point).loc['iALS', 'ndcg'])
+        show(pd.concat([als_table(data, IALS_UNTUNED).rename(index={'iALS': f'iALS, untuned {IALS_UNTUNED}'}),
+                        als_table(data, tuned).rename(index={'iALS': f'iALS, tuned {tuned}'})]))
 
 
-def als_table(data, factors=128, iterations=20, seed=42):
-    "Known-user ranking metrics of implicit's ALS on the binary training matrix"
-    from implicit.als import AlternatingLeastSquares  # a bench-only extra
-    from scipy.sparse import csr_matrix
+def als_table(data, point):
+    "Known-user ranking metrics of iALS with the settings `point` on the binary matrix of `data`'s training rows"
     everyone = np.arange(len(data.features.values['user']))
     seen = rated_matrix(data, data.train_rows, everyone)
-    start = time.perf_counter()
-    als = AlternatingLeastSquares(factors=factors, iterations=iterations, random_state=seed)
-    als.fit(csr_matrix(seen), show_progress=False)
-    scores = als.user_factors @ als.item_factors.T
-    print(f'(training: {time.perf_counter() - start:.0f} s)')
-    return evaluate({'ALS': scores}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
+    return evaluate({'iALS': ials_scores(seen, **point)}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
 
 if __name__ == '__main__': main()

@@ -14,8 +14,9 @@ DIGESTS = Path(__file__).with_name('notebook_outputs.json')
 
 
 def code_digest(notebook):
-    "sha256 of the notebook's code cells, in order: what its outputs depend on (prose may change freely)"
-    cells = [''.join(c['source']) for c in notebook['cells'] if c['cell_type'] == 'code']
+    "sha256 of the notebook's code cells, in order: what its outputs depend on (prose and `#|` directives may change freely)"
+    cells = ['\n'.join(line for line in ''.join(c['source']).splitlines() if not line.startswith('#|'))
+             for c in notebook['cells'] if c['cell_type'] == 'code']
     return hashlib.sha256('\0'.join(cells).encode()).hexdigest()
 
 

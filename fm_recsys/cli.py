@@ -64,10 +64,10 @@ def at_least_one(text):
     return value
 
 def fraction(text):
-    "An argparse type: a number strictly between 0 and 1"
+    "An argparse type: a number from 0 (included) to 1 (excluded)"
     try: value = float(text)
     except ValueError: raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-    if not 0 < value < 1: raise argparse.ArgumentTypeError(f'must lie between 0 and 1, not {value}')
+    if not 0 <= value < 1: raise argparse.ArgumentTypeError(f'must lie in [0, 1), not {value}')
     return value
 
 def _add_train_options(p):
@@ -90,7 +90,7 @@ def parser():
     t = sub.add_parser('train', help='prepare MovieLens 1M and train the FM')
     t.add_argument('--data-dir', help='directory with the MovieLens 1M .dat files (default: $FM_RECSYS_DATA, else download)')
     t.add_argument('--cache-dir', default='data', help='where the official zip is downloaded')
-    t.add_argument('--valid-frac', type=fraction, default=0.1, help='share of the ratings held out for validation')
+    t.add_argument('--valid-frac', type=fraction, default=0.1, help='share of the ratings held out for validation; 0 trains on every rating (the model to serve, once its settings are chosen)')
     t.add_argument('--preset', choices=PRESETS, default='seed', help="the configuration the options below change: the seed's, tuned or averaged for ratings, ranker for top-10 lists")
     _add_train_options(t)
     r = sub.add_parser('recommend', help='recommend movies to a known or a new user')
@@ -152,10 +152,13 @@ def run(args):
     else: _print_table(open_backend(args).similar(args.movie, n=args.top), args.json)
 
 def main(argv=None):
-    "The `fm-recsys` console script; a bad input ends with a one-line error and exit status 2"
+    "The `fm-recsys` console script; a bad input ends with a one-line error and exit status 2, Ctrl-C with one line and 130"
     args = parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_, **__: f'fm-recsys: warning: {message}\n'
     try: run(args)
     except (DataError, LookupError, ValueError, TrainingError, ConnectionError) as e:
         print(f'fm-recsys: error: {e.args[0] if e.args else e}', file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: `train` stages its files, so the artifacts folder is as it was
+        print(f'fm-recsys: interrupted; {args.artifacts_dir} is as it was', file=sys.stderr)
+        sys.exit(130)

@@ -51,6 +51,9 @@ def download_ml1m(cache_dir='data', url=ML1M_URL, md5=ML1M_MD5):
     try: pooch.retrieve(url, known_hash=f'md5:{md5}', fname='ml-1m.zip', path=cache_dir,
                         processor=pooch.Unzip(extract_dir='.'), progressbar=True)
     except ValueError as e: raise DataError(f'{url}: downloaded file failed its checksum (expected md5 {md5}): {e}') from None
+    except OSError as e:  # no network, DNS, a refused connection: requests' errors are OSErrors
+        raise DataError(f'{url}: cannot download ({e.__class__.__name__}); with no network, point {DATA_ENV} or --data-dir '
+                        f'at a copy of the MovieLens 1M files') from None
     return cache_dir/'ml-1m'
 
 # %% ../nbs/00_data.ipynb #909585c9
@@ -302,8 +305,8 @@ def load(cls:FeatureIndex, path):
 
 # %% ../nbs/00_data.ipynb #a391d2ea
 def split_rows(n, valid_frac=0.1, seed=42):
-    "Sorted row numbers of a seeded random `valid_frac` validation split of `n` rows, and the rest"
-    if not 0 < valid_frac < 1: raise ValueError(f'valid_frac must lie between 0 and 1, not {valid_frac!r}')
+    "Sorted row numbers of the rest and of a seeded random `valid_frac` validation split of `n` rows (0: every row trains)"
+    if not 0 <= valid_frac < 1: raise ValueError(f'valid_frac must lie in [0, 1), not {valid_frac!r}')
     perm = np.random.default_rng(seed).permutation(n)
     n_valid = int(round(n * valid_frac))
     return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])

@@ -1,5 +1,5 @@
 "The console script end to end on the real data, and its errors."
-import json, re, shlex, shutil, subprocess, sys
+import json, os, re, shlex, shutil, signal, subprocess, sys, time
 from pathlib import Path
 
 import pytest
@@ -129,7 +129,7 @@ def test_top_must_be_positive(trained, command, top):
 @pytest.mark.parametrize('option, value, message', [
     ('--epochs', 0, 'epochs must be ≥ 1, not 0'), ('--batch-size', -1, 'batch_size must be ≥ 1, not -1'),
     ('--lr', 0, 'lr must be > 0, not 0.0'), ('--k', -1, 'k must be ≥ 0, not -1'), ('--members', 0, 'members must be ≥ 1, not 0'),
-    ('--valid-frac', 1, 'must lie between 0 and 1, not 1.0'), ('--neighbours', 0, 'neighbours must be ≥ 1, not 0'),
+    ('--valid-frac', 1, 'must lie in [0, 1), not 1.0'), ('--neighbours', 0, 'neighbours must be ≥ 1, not 0'),
     ('--weight-decay', 'nan', 'weight_decay must be ≥ 0, not nan'),
 ])
 def test_numeric_options_out_of_range(tmp_path, option, value, message):
@@ -163,3 +163,38 @@ def test_readme_commands_parse():
     commands = list(readme_commands())
     assert len(commands) >= 8 and {c[0] for c in commands} >= {'train', 'recommend', 'similar', 'index'}
     for argv in commands: parser().parse_args(argv)  # argparse exits on anything it does not know
+
+
+def test_train_on_every_rating(tmp_path):
+    "--valid-frac 0: nothing held out, no validation RMSE, a model that recommends"
+    data = write_ml1m(tmp_path/'ml')
+    metrics = json.loads(fm_recsys('train', '--data-dir', data, '--artifacts-dir', tmp_path/'out', '--k', 4, '--epochs', 1, '--valid-frac', 0, '--json').stdout)
+    assert metrics['valid_rmse'] is None
+    assert (tmp_path/'out'/'valid_rows.csv').read_text().strip().splitlines()[1:] == []
+    assert json.loads(fm_recsys('recommend', '--artifacts-dir', tmp_path/'out', '--user', 1, '--json').stdout)
+
+
+def test_no_network_is_one_line(tmp_path):
+    "No local copy and no way to download: one line naming the URL and how to point at a copy"
+    env = {k: v for k, v in os.environ.items() if k != 'FM_RECSYS_DATA'}
+    env.update(HTTPS_PROXY='http://127.0.0.1:9', https_proxy='http://127.0.0.1:9')  # a closed port: the download fails at once
+    proc = subprocess.run([Path(sys.executable).parent/'fm-recsys', 'train', '--cache-dir', tmp_path/'cache', '--artifacts-dir', tmp_path/'out'],
+                          capture_output=True, text=True, env=env)
+    one_line_error(proc, 'https://files.grouplens.org/datasets/movielens/ml-1m.zip: cannot download')
+    assert 'FM_RECSYS_DATA or --data-dir' in proc.stderr
+    assert not (tmp_path/'out').exists()
+
+
+def test_ctrl_c_is_one_line(ml1m_dir, tmp_path):
+    "Ctrl-C during training: one line, exit status 130, and the artifacts folder as it was"
+    out = tmp_path/'out'
+    out.mkdir(); (out/'kept.txt').write_text('an earlier run')
+    proc = subprocess.Popen([Path(sys.executable).parent/'fm-recsys', 'train', '--data-dir', ml1m_dir, '--artifacts-dir', out, '--k', '16', '--epochs', '50'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while proc.stderr.read(1) == '': time.sleep(0.1)  # the first progress output: inside the command, past the imports
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == f'fm-recsys: interrupted; {out} is as it was'
+    assert 'Traceback' not in stderr
+    assert [p.name for p in out.parent.iterdir()] == ['out'] and [p.name for p in out.iterdir()] == ['kept.txt']
