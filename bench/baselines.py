@@ -1,12 +1,10 @@
 """Baselines tuned like the project's own models, for bench/quality.py (this project's split) and bench/published.py
 (RecBole's protocol): every point of a model's grid is fitted on the training part and scored on a validation part,
-and the best is reported on the test part. Both need the bench extra: pip install -e .[bench].
+and the best is reported on the test part. It needs the bench extra: pip install -e .[bench].
 
 iALS (Hu, Koren and Volinsky 2008; implicit's `AlternatingLeastSquares`): the search space follows Rendle et al.
 2021, "Revisiting the Performance of iALS on Item Recommendation Benchmarks": the embedding size, the L2
 regularisation and the confidence α of an observed pair (weight 1 + α), 15 iterations of conjugate-gradient ALS.
-RecVAE (Shenbin et al. 2020; cornac's `RecVAE`), a second family: a variational autoencoder of each user's row of the
-binary users × movies matrix, cornac's defaults but for its epochs and γ.
 """
 import itertools, time
 
@@ -17,7 +15,6 @@ from threadpoolctl import threadpool_limits
 IALS_GRID = dict(factors=(64, 128, 256, 512), regularization=(10., 50., 200., 1000.), alpha=(2., 4., 8.))  # a first pass over
 # factors (64, 128, 256), regularization (0.1, 1, 10, 50) and α (1, 4, 16) found the best at the largest regularization and α 4
 IALS_UNTUNED = dict(factors=128, regularization=0.01, alpha=1.)  # implicit's defaults, with 128 factors
-RECVAE_GRID = dict(n_epochs=(50, 100), gamma=(0.005, 0.01))  # cornac's defaults first; `beta` None: RecVAE's own rule
 
 
 def ials_scores(seen, factors, regularization, alpha, iterations=15, seed=42):
@@ -27,19 +24,6 @@ def ials_scores(seen, factors, regularization, alpha, iterations=15, seed=42):
         als = AlternatingLeastSquares(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations, random_state=seed)
         als.fit(csr_matrix(seen, dtype=np.float32), show_progress=False)
     return als.user_factors @ als.item_factors.T
-
-
-def recvae_scores(seen, seed=42, **params):
-    "Scores (users × movies) of RecVAE fitted on `seen`, the binary users × movies training matrix (movies never seen: -inf)"
-    import cornac
-    from cornac.data import Dataset
-    users, movies = np.nonzero(seen)
-    train = Dataset.from_uir(list(zip(users.astype(str), movies.astype(str), np.ones(len(users)))), seed=seed)
-    model = cornac.models.RecVAE(seed=seed, use_gpu=False, **params).fit(train)
-    scores = np.full(seen.shape, -np.inf, np.float32)
-    columns = np.array([int(movie) for movie in train.item_ids])  # cornac's item order -> movie position
-    for user, index in train.uid_map.items(): scores[int(user), columns] = model.score(index)
-    return scores
 
 
 def grid_search(grid, validation_ndcg):

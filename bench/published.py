@@ -9,10 +9,10 @@ for the test, the validation ones); NDCG@10 against an ideal of min(10, test mov
 test movies, Hit@10. Prints the protocol's counts, then each model's test figures, mean ± standard deviation over the
 split seeds, under the published rows. RecBole's `Pop` does not rank by popularity: it adds 1 per distinct item in each
 training batch, negatives included, so it is reproduced as it counts (the row "Pop, counted as RecBole counts") beside
-true popularity. iALS and RecVAE (`pip install -e .[bench]`) run untuned and tuned (bench/baselines.py). --choose first
-prints the validation NDCG@10 of each EASE λ, iALS, RecVAE and ranker setting tried (on the first split seed only);
-the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, and the settings
---ials and --recvae give).
+true popularity. iALS, untuned and tuned, comes from bench/baselines.py (`pip install -e .[bench]`). --choose first
+prints the validation NDCG@10 of each EASE λ, iALS setting and ranker setting tried (on the first split seed only);
+the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, and the iALS
+settings --ials gives).
 """
 import argparse, dataclasses, re, tempfile, time
 
@@ -22,7 +22,7 @@ import pandas as pd
 from fm_recsys.data import prepare
 from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
 from fm_recsys.train import RANKER, TrainConfig, make_trainer
-from baselines import IALS_GRID, IALS_UNTUNED, RECVAE_GRID, grid_search, ials_scores, recvae_scores
+from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores
 
 # RecBole's published test figures: NDCG@10, Recall@10, Hit@10
 PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.2139, 0.7837), 'RecVAE': (0.2795, 0.2163, 0.7877),
@@ -103,18 +103,17 @@ def fm_model_scores(split, config):
     return fm_scores(trainer.model, split.data, split.users, with_user=True)
 
 
-def models(ranker, lam, ials, recvae):
+def models(ranker, lam, ials):
     "name -> function of a split giving its scores"
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
             f'EASE, λ chosen on validation ({lam:g})': lambda s: s.seen @ ease(s.seen, lam),
             'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({ials})': lambda s: ials_scores(s.seen, **ials),
-            f'RecVAE, tuned on validation ({recvae})': lambda s: recvae_scores(s.seen, **recvae),
             'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': lambda s: fm_model_scores(s, ranker[1])}
 
 
 def choose(split, given, wanted):
-    "EASE's λ, iALS's and RecVAE's settings and the ranker's setting with the best validation NDCG@10 on `split`, printing each one tried; those of models not `wanted` stay as `given`"
-    (ranker, lam, ials, recvae), validation_ndcg = given, lambda scores: split.metrics(scores, on='valid')['ndcg']
+    "EASE's λ, iALS's settings and the ranker's setting with the best validation NDCG@10 on `split`, printing each one tried; those of models not `wanted` stay as `given`"
+    (ranker, lam, ials), validation_ndcg = given, lambda scores: split.metrics(scores, on='valid')['ndcg']
     def tried(name, scores_of):
         start = time.perf_counter()
         ndcg = validation_ndcg(scores_of())
@@ -124,14 +123,13 @@ def choose(split, given, wanted):
         print('| model | validation NDCG@10 | seconds |\n| --- | --- | --- |')
         lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
     if wanted('iALS'): ials = grid_search(IALS_GRID, lambda **point: validation_ndcg(ials_scores(split.seen, **point)))
-    if wanted('RecVAE'): recvae = grid_search(RECVAE_GRID, lambda **point: validation_ndcg(recvae_scores(split.seen, **point)))
     if wanted('fm-recsys'):
         print('| model | validation NDCG@10 | seconds |\n| --- | --- | --- |')
         configs = {name: dataclasses.replace(RANKER, **changes) for name, changes in RANKER_SETTINGS.items()}
         name = max(configs, key=lambda name: tried(name, lambda: fm_model_scores(split, configs[name])))
         ranker = name, configs[name]
-    print(f'\nchosen on validation: EASE λ={lam:g}; iALS {ials}; RecVAE {recvae}; {ranker[0]}\n')
-    return ranker, lam, ials, recvae
+    print(f'\nchosen on validation: EASE λ={lam:g}; iALS {ials}; {ranker[0]}\n')
+    return ranker, lam, ials
 
 
 def main():
@@ -139,21 +137,18 @@ def main():
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help='split seeds')
     p.add_argument('--models', default='', help='only the models whose name matches this regular expression')
-    p.add_argument('--choose', action='store_true', help="choose EASE's λ, iALS's and RecVAE's settings and the ranker's setting on the validation part of the first split seed (of the models --models names)")
-    p.add_argument('--ials', default='256,10,4', help="iALS's factors,regularization,alpha without --choose")
-    p.add_argument('--recvae', default='50,0.005', help="RecVAE's n_epochs,gamma without --choose")
+    p.add_argument('--choose', action='store_true', help="choose EASE's λ, iALS's settings and the ranker's setting on the validation part of the first split seed (of the models --models names)")
+    p.add_argument('--ials', default='512,50,4', help="iALS's factors,regularization,alpha without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     rows = protocol_rows(data)
     print(f'{len(rows):,} interactions after the filters (published: {PUBLISHED_INTERACTIONS:,}), '
           f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
     factors, regularization, alpha = args.ials.split(',')
-    epochs, gamma = args.recvae.split(',')
-    given = (('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)),
-             dict(n_epochs=int(epochs), gamma=float(gamma)))
+    given = ('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha))
     wanted = lambda name: re.search(args.models, name)
-    ranker, lam, ials, recvae = choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given
-    chosen = {name: run for name, run in models(ranker, lam, ials, recvae).items() if wanted(name)}
+    ranker, lam, ials = choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given
+    chosen = {name: run for name, run in models(ranker, lam, ials).items() if wanted(name)}
     results = {name: [] for name in chosen}
     for seed in args.seeds:
         split = Split.make(data, rows, seed)

@@ -60,7 +60,10 @@ def test_every_page_renders_offline(site):
                 if fragment and target.suffix == '.html': assert fragment in anchors(target), f'{name}: link to a missing anchor {href}'
             if Path(name).stem in TUTORIAL:
                 assert page.locator('.cell_output img, .cell_output table').count() > 0, f'{name}: no figure or table'
-            if Path(name).stem in SCREENSHOT_PAGES: page.screenshot(path=SCREENSHOTS/SCREENSHOT_PAGES[Path(name).stem])
+            if Path(name).stem in SCREENSHOT_PAGES:
+                figures = page.locator('.cell_output img')
+                if Path(name).stem != 'index': figures.first.evaluate('img => img.closest(".cell").previousElementSibling.scrollIntoView()')  # the prose before the first figure, and the figure
+                page.screenshot(path=SCREENSHOTS/SCREENSHOT_PAGES[Path(name).stem])
         browser.close()
     assert not outside, f'requests that left the machine: {outside}'
     assert not failed, f'requests that failed: {failed}'
