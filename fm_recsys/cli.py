@@ -18,7 +18,7 @@ from .train import BOUNDS, LOOPS, LOSSES, PRESETS, TrainConfig, TrainingError, c
 
 # %% ../nbs/08_cli.ipynb #cdfcb494
 def open_backend(args):
-    "The `Recommender` that the parsed options `args` name (see `open_recommender`, notebook 06)"
+    "The `Recommender` that the parsed options `args` name (see `open_recommender`, `07_serving`)"
     return open_recommender(args.artifacts_dir, args.backend, args.es_url, args.index, args.knn)
 
 # %% ../nbs/08_cli.ipynb #92129233
