@@ -39,7 +39,7 @@ TRAIN_HELP = dict(
     field_decay='field=multiplier pairs: those fields decay at multiplier × weight decay, e.g. movie=2',
     bias_decay="the linear weights decay at this multiple of their vectors' rate", milestones='epochs after which the learning rate drops',
     gamma='factor of each learning-rate drop', epochs='passes over the training ratings', batch_size='ratings per batch',
-    seed='seed of the initialisation, the shuffling and the split', loop="'fast' (closed-form gradients) or the seed's 'reference' loop",
+    seed='seed of the initialisation, the shuffling and the split', loop="'fast' (closed-form gradients) or the write-up's 'reference' loop",
     side='side features the model carries', neighbours='nearest movies per movie, with the neighbours side feature',
     implicit_from_valid="Netflix-prize style: the validation (user, movie) pairs join the implicit sets (never their ratings)",
     loss="'mse' on ratings, 'bpr' to rank movies rated 4+ above random ones, or 'all-movies' (each user's whole row of movies)",
@@ -91,7 +91,7 @@ def parser():
     t.add_argument('--data-dir', help='directory with the MovieLens 1M .dat files (default: $FM_RECSYS_DATA, else download)')
     t.add_argument('--cache-dir', default='data', help='where the official zip is downloaded')
     t.add_argument('--valid-frac', type=fraction, default=0.1, help='share of the ratings held out for validation; 0 trains on every rating (the model to serve, once its settings are chosen)')
-    t.add_argument('--preset', choices=PRESETS, default='seed', help="the configuration the options below change: the seed's, tuned or averaged for ratings, ranker for top-10 lists")
+    t.add_argument('--preset', choices=PRESETS, default='seed', help="the configuration the options below change: the write-up's (seed), tuned or averaged for ratings, ranker for top-10 lists")
     _add_train_options(t)
     r = sub.add_parser('recommend', help='recommend movies to a known or a new user')
     r.add_argument('--user', type=int, help='a known MovieLens user id')

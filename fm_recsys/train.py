@@ -29,7 +29,7 @@ from .model import FactorizationMachine, average_fms
 # %% ../nbs/02_training.ipynb #b71644aa
 @dataclass
 class TrainConfig:
-    "Hyperparameters of one training run; the defaults are the seed's configuration"
+    "Hyperparameters of one training run; the defaults are the write-up's configuration"
     k: int = 120
     lr: float = 1e-3
     weight_decay: float = 1e-5
@@ -232,7 +232,7 @@ def _epoch_fast(trainer, model, X, y, opt, gen, bar):
     return total / len(X)
 
 def _epoch_reference(trainer, model, X, y, opt, gen, bar):
-    "One epoch of `model` in the seed's loop: DataLoader over a TensorDataset, autograd"
+    "One epoch of `model` in the write-up's loop: DataLoader over a TensorDataset, autograd"
     total = 0.
     for b, (xb, yb) in enumerate(DataLoader(TensorDataset(X, y), batch_size=trainer.config.batch_size, shuffle=True, generator=gen)):
         opt.zero_grad()
