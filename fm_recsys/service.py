@@ -73,9 +73,10 @@ def create_app(artifacts_dir, backend='inprocess', es_url=None, index='fm-recsys
     app.add_exception_handler(RequestValidationError, _validation_error)
 
     app.mount('/static', StaticFiles(directory=str(STATIC)), name='static')
+    page_html = (STATIC/'page.html').read_text(encoding='utf-8')  # read once, served on every visit
 
     @app.get('/', response_class=HTMLResponse, include_in_schema=False)
-    def page(): return (STATIC/'page.html').read_text(encoding='utf-8')
+    def page(): return page_html
 
     @app.get('/api/recommend')
     def recommend(age: str = None, gender: str = None, occupation: str = None, user: int = None,

@@ -344,8 +344,8 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
 
 @patch
 def fit_rows(self:FMTrainer, data: Prepared, rows, valid_rows=None, progress=True):
-    "`fit` on `rows` of `data`, validated on `valid_rows`, each row as the model reads it (see `features_of`)"
-    valid = (None, None) if valid_rows is None else (self.features_of(data, valid_rows), data.y[valid_rows])
+    "`fit` on `rows` of `data`, validated on `valid_rows` (None or empty: no validation), each row as the model reads it (see `features_of`)"
+    valid = (None, None) if valid_rows is None or not len(valid_rows) else (self.features_of(data, valid_rows), data.y[valid_rows])
     return self.fit(self.features_of(data, rows), data.y[rows], *valid, progress=progress)
 
 # %% ../nbs/02_training.ipynb #99cbed41
@@ -429,6 +429,5 @@ def train(artifacts_dir, config=TrainConfig(), progress=True):
     "Train `config` (a `TrainConfig` or the name of one of `PRESETS`) on the prepared data in `artifacts_dir`, write the model artifacts beside it; return the metrics"
     config = preset(config) if isinstance(config, str) else config
     data = load_prepared(artifacts_dir)
-    valid_rows = data.valid_rows if len(data.valid_rows) else None  # prepared with valid_frac=0: every rating trains
-    trainer = make_trainer(data, config).fit_rows(data, data.train_rows, valid_rows, progress)
+    trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress)
     return save_artifacts(trainer, artifacts_dir, data.info)

@@ -25,8 +25,9 @@ def site(tmp_path_factory):
     httpd.shutdown()
 
 
+@functools.cache
 def anchors(path):
-    "The ids an HTML file defines"
+    "The ids an HTML file defines (read once per file: pages link to the same targets many times)"
     return set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding='utf-8')))
 
 
