@@ -10,7 +10,7 @@ __all__ = ['CHOICES', 'TYPES', 'TRAIN_HELP', 'open_backend', 'field_multiplier',
 import argparse, json, sys, warnings
 from dataclasses import fields
 
-from .data import DataError, prepare, staged_dir
+from .data import DATASETS, DataError, prepare, staged_dir
 from .features import SIDE_FEATURES
 from .recommend import reasons
 from .serving import connect, index_model, open_recommender
@@ -87,15 +87,16 @@ def parser():
     "The `fm-recsys` argument parser"
     p = argparse.ArgumentParser(prog='fm-recsys', description='A Factorization Machine movie recommender on MovieLens 1M')
     sub = p.add_subparsers(dest='command', required=True)
-    t = sub.add_parser('train', help='prepare MovieLens 1M and train the FM')
-    t.add_argument('--data-dir', help='directory with the MovieLens 1M .dat files (default: $FM_RECSYS_DATA, else download)')
+    t = sub.add_parser('train', help='prepare a MovieLens set (1M unless --dataset says otherwise) and train the FM')
+    t.add_argument('--dataset', choices=DATASETS, default='ml-1m', help='which MovieLens set to train on (ml-10m on: no user metadata, so new users are served from the movies they liked)')
+    t.add_argument('--data-dir', help="directory with the data set's files, e.g. MovieLens 1M's .dat files (default: $FM_RECSYS_DATA, else download)")
     t.add_argument('--cache-dir', default='data', help='where the official zip is downloaded')
     t.add_argument('--valid-frac', type=fraction, default=0.1, help='share of the ratings held out for validation; 0 trains on every rating (the model to serve, once its settings are chosen)')
     t.add_argument('--preset', choices=PRESETS, default='seed', help="the configuration the options below change: the write-up's (seed), tuned or averaged for ratings, ranker for top-10 lists")
     _add_train_options(t)
     r = sub.add_parser('recommend', help='recommend movies to a known or a new user')
     r.add_argument('--user', type=int, help='a known MovieLens user id')
-    r.add_argument('--age', help="age bucket, e.g. '18-24' or 18")
+    r.add_argument('--age', help="age bucket, e.g. '18-24', or an age in years, e.g. 30")
     r.add_argument('--gender', help='F, M, female or male')
     r.add_argument('--occupation', help="e.g. 'programmer' or 12")
     r.add_argument('--liked', action='append', default=[], help="a movie the new user liked, a title or a MovieLens id; repeat it for several")
@@ -132,7 +133,7 @@ def run(args):
     if args.command == 'train':
         with staged_dir(args.artifacts_dir) as out:  # a failed run leaves the folder as it was
             config = train_config(args)
-            prepare(args.data_dir, out, args.valid_frac, config.seed, args.cache_dir)
+            prepare(args.data_dir, out, args.valid_frac, config.seed, args.cache_dir, args.dataset)
             metrics = train(out, config, progress=not args.json)
         if args.json: print(json.dumps(dict(history=metrics['history'], valid_rmse=metrics['valid_rmse'], train_seconds=metrics['train_seconds'])))
         else:

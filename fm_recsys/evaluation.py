@@ -105,7 +105,7 @@ def ease(X, lam=EASE_LAMBDA):
 
 def demographic_popularity(data: Prepared, rows, user_positions, fields=('age', 'gender'), prior=1000):
     "Movie scores (users × movies): each movie's share of the ratings in `rows` by users of the same `fields`, shrunk toward its global share"
-    columns = [['age', 'gender', 'occupation'].index(f) for f in fields]
+    columns = [data.features.metadata_fields.index(f) for f in fields]
     meta = UserProfiles(data.X, data.features).meta
     groups, group_of = np.unique(meta[:, columns], axis=0, return_inverse=True)
     group_of = group_of.ravel()

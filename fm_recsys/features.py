@@ -18,9 +18,10 @@ from .data import GENRES, DataError, Prepared
 # %% ../nbs/06_features.ipynb #1e50be7a
 SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day', 'neighbours', 'liked')
 
-def release_year(title):
-    "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'"
+def release_year(title, missing=None):
+    "The release year at the end of a MovieLens title, e.g. 1995 for 'Toy Story (1995)'; `missing` for a title without one, if given"
     found = re.search(r'\((\d{4})\)\s*$', title)
+    if not found and missing is not None: return missing  # the larger sets list some movies without a year
     if not found: raise DataError(f'movie title {title!r} does not end with a release year like (1995)')
     return int(found.group(1))
 
@@ -100,14 +101,15 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
     for name in SIDE_FEATURES:  # a fixed order, so a model's offsets do not depend on how `names` is ordered
         if name not in names: continue
         if name == 'genres':
-            genres = [g for g in GENRES if any(g in gs for gs in fi.genres)]
+            present = {g for gs in fi.genres for g in gs}
+            genres = [g for g in GENRES if g in present] + sorted(present - set(GENRES))  # MovieLens 1M's order, then other sets' own
             pairs = [(m, genres.index(g), 1 / len(gs)) for m, gs in enumerate(fi.genres) for g in gs]
             m, g, w = zip(*pairs)
             add('genre', genres, _bag(movie_offsets[list(m)], g, w))
         elif name == 'year':
-            years = np.array([release_year(t) for t in movies])
+            years = np.array([release_year(t, missing=0) for t in movies])
             known = np.unique(years)
-            add('year', known.tolist(), _bag(movie_offsets, np.searchsorted(known, years), np.ones(len(years))))
+            add('year', [y or 'no year' for y in known.tolist()], _bag(movie_offsets, np.searchsorted(known, years), np.ones(len(years))))
         elif name == 'rated':
             count = np.bincount(users, minlength=fi.n_features)
             add('rated', [f'rated {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], 1 / np.sqrt(count[users])))

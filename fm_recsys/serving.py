@@ -22,7 +22,7 @@ from elasticsearch.serializer import OrjsonSerializer
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import FIELDS, FeatureIndex
+from .data import FeatureIndex
 from .embeddings import Embeddings, check_n, movie_position, normalize_rows
 from .recommend import InProcessRecommender, Recommender, UserProfiles, explain_scores, feature_id, make_query, query_parts, value_id
 
@@ -89,7 +89,7 @@ def movie_document(movie_id, title, genres, vector, bias, max_norm):
 def feature_documents(emb: Embeddings, profiles: UserProfiles):
     "Yield one bulk action per feature value"
     fi, max_norm = emb.features, largest_norm(*emb.field('movie'))
-    for field in FIELDS:
+    for field in fi.fields:
         for pos, (value, label) in enumerate(zip(fi.values[field], fi.labels[field])):
             i = fi.offsets[field] + pos
             if field == 'movie':

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import FIELDS, Prepared, atomic_write, load_prepared
+from .data import Prepared, atomic_write, load_prepared
 from .features import NEIGHBOURS, SIDE_FEATURES, side_features
 from .model import FactorizationMachine, average_fms
 
@@ -193,7 +193,7 @@ class FMTrainer:
         self.new_user = None  # 'all-movies' with `new_user_ridge`: the new-user vector of each metadata value
 
     def features_of(self, data: Prepared, rows):
-        "Feature offsets of `rows` of `data` as the model reads them: the five fields, then the rating's day if it has that feature"
+        "Feature offsets of `rows` of `data` as the model reads them: the data's fields, then the rating's day if it has that feature"
         return data.X[rows] if self.days is None else np.column_stack([data.X[rows], self.days[rows]])
 
     def predict(self, X, batch_size=65536):
@@ -255,7 +255,7 @@ class UserRows:
         self.good = torch.zeros(len(users), len(movies), dtype=torch.bool)
         self.good[at[good], movie[good]] = True
         self.target = torch.where(self.good, 1., self.rated * low_rating_target)  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
-        self.meta = torch.as_tensor(X[first, 2:5])  # age, gender, occupation
+        self.meta = torch.as_tensor(X[first, 2:])  # the metadata fields' offsets (age, gender, occupation in 1M)
 
 def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
     "One epoch of `model` over batches of users: squared error of every movie's score against the user's target, autograd"
@@ -310,7 +310,7 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
     "Train every member for `config.epochs` epochs, recording per epoch in `history` their mean training loss and the average's validation RMSE (MSE loss only)"
     c = self.config
     _check_config(c, self.items, self.leave_out)
-    if self.days is not None and any(part is not None and part.shape[1] != len(FIELDS) + 1 for part in (X, X_valid)):
+    if self.days is not None and any(part is not None and len(part) and part[:, -1].min() < self.field_offsets['day'] for part in (X, X_valid)):
         raise ValueError("the model has the 'day' side feature: give each row its day, as `features_of(data, rows)` does (or use `fit_rows`)")
     X, y = torch.as_tensor(X, dtype=torch.long), torch.as_tensor(y, dtype=torch.float32)
     if c.loss == 'bpr': X = X[y >= RELEVANT_RATING]  # the positives; BPR ranks, it does not predict ratings
@@ -338,8 +338,8 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
         self.history.append(row)
         if progress: print(', '.join(f'{k} {v:.4f}' if isinstance(v, float) else f'{k} {v}' for k, v in row.items()))
     if c.loss == 'all-movies' and c.new_user_ridge:
-        metadata = range(self.field_offsets['age'], self.field_offsets['liked'])  # the side features start where the prepared index ends
-        self.new_user = new_user_vectors(self.model, self.user_rows, self.items[1], metadata, c.new_user_ridge).numpy()
+        metadata = range(self.items[1].stop, self.field_offsets['liked'])  # after the movies; the side features start where the prepared index ends
+        if len(metadata): self.new_user = new_user_vectors(self.model, self.user_rows, self.items[1], metadata, c.new_user_ridge).numpy()
     return self
 
 @patch
@@ -351,7 +351,7 @@ def fit_rows(self:FMTrainer, data: Prepared, rows, valid_rows=None, progress=Tru
 # %% ../nbs/02_training.ipynb #99cbed41
 def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     "An `FMTrainer` whose features carry `config.side`, implicit sets from `rows` (default: training rows, see `implicit_from_valid`)"
-    items = FIELDS.index('movie'), data.features.field_range('movie')
+    items = data.features.fields.index('movie'), data.features.field_range('movie')
     if not config.side: return FMTrainer(data.features.n_features, config, items=items, field_offsets=data.features.offsets)
     rated = data.train_rows if rows is None else rows  # the ratings training may see
     if rows is None: rows = np.concatenate([data.train_rows, data.valid_rows]) if config.implicit_from_valid else data.train_rows
@@ -359,7 +359,7 @@ def make_trainer(data: Prepared, config=TrainConfig(), rows=None):
     carried = side.indptr, side.indices, side.values
     leave_out = None
     if 'ratings' in side.names:
-        leave_out = RatingLeaveOut(carried, FIELDS.index('user'), FIELDS.index('movie'), side.offsets['rating'] - data.features.offsets['movie'])
+        leave_out = RatingLeaveOut(carried, 0, 1, side.offsets['rating'] - data.features.offsets['movie'])
     hood, offsets = side.neighbourhood, data.features.offsets
     neighbourhood = None if hood is None else ((offsets['user'], offsets['movie']), hood.movies, hood.users, hood.rated, hood.residuals)
     return FMTrainer(side.n_features, config, carried, items, leave_out, side.day, {**offsets, **side.offsets}, neighbourhood)

@@ -59,7 +59,7 @@ def test_similar(trained):
 
 
 @pytest.mark.parametrize('args, message', [
-    (['recommend', '--age', '19'], "unknown age '19' (valid: 1 (Under 18), 18 (18-24)"),
+    (['recommend', '--age', 'old'], "unknown age 'old' (valid: 1 (Under 18), 18 (18-24)"),
     (['recommend', '--gender', 'x'], "unknown gender 'x' (valid: F, M)"),
     (['recommend', '--occupation', 'pilot'], '12 (programmer)'),
     (['recommend', '--user', 99999], 'unknown user 99999'),

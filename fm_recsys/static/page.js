@@ -96,8 +96,10 @@ function tab(name) {
 }
 async function start() {
   const [options] = await api('/api/options');
-  for (const name of ['age', 'gender', 'occupation'])
-    for (const [code, label] of options[name]) $(name).append(new Option(label, code));
+  for (const name of ['age', 'gender', 'occupation']) {  // the fields the model has; a set without user metadata has none
+    $(name).closest('label').hidden = !options[name];
+    for (const [code, label] of options[name] || []) $(name).append(new Option(label, code));
+  }
   takesLiked = options.liked; $('liked-field').hidden = !takesLiked;
   $('liked-search').oninput = () => search().catch(error => status(error.message, true));
   $('query').onsubmit = recommend;
