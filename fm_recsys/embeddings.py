@@ -82,14 +82,14 @@ def top_n(scores, n, exclude=None):
 
 # %% ../nbs/03_embeddings.ipynb #b2baae2b
 def movie_position(features: FeatureIndex, movie):
-    "Position of `movie` (a MovieLens id or an exact title) among the indexed movies"
-    if isinstance(movie, str) and not movie.isdigit():
-        titles = features.labels['movie']
-        if movie not in titles:
-            close = [t for t in titles if movie.lower() in t.lower()][:10]
-            raise KeyError(f'unknown movie title {movie!r}' + (f'; did you mean: {"; ".join(close)}' if close else ''))
-        return titles.index(movie)
-    return features.index('movie', int(movie)) - features.offsets['movie']
+    "Position of `movie` (an exact title or an id) among the indexed movies"
+    titles = features.labels['movie']
+    if isinstance(movie, str) and movie in titles: return titles.index(movie)
+    try: return features.index('movie', movie) - features.offsets['movie']
+    except KeyError:
+        if not isinstance(movie, str) or movie.strip().isdigit(): raise
+    close = [t for t in titles if movie.lower() in t.lower()][:10]
+    raise KeyError(f'unknown movie title {movie!r}' + (f'; did you mean: {"; ".join(close)}' if close else ''))
 
 def similar_movies(emb: Embeddings, movie, n=10):
     "The `n` movies most cosine-similar to `movie`, as a DataFrame with movie_id, title, genres and score"

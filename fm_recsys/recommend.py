@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
-from .data import FeatureIndex, age_bucket, read_npz
+from .data import AGES, FeatureIndex, age_bucket, read_npz
 from .embeddings import Embeddings, movie_frame, movie_position, similar_movies, top_n
 
 # %% ../nbs/04_recommend.ipynb #b4818dd1
@@ -33,7 +33,7 @@ def parse_metadata(features: FeatureIndex, field, value):
     table = dict(zip(features.values[field], features.labels[field]))
     text = str(value).strip().lower()
     by_label = {str(label).lower(): code for code, label in table.items()} | {str(code).lower(): code for code in table} | ALIASES.get(field, {})
-    if field == 'age' and text not in by_label and text.isdigit(): return int(age_bucket(int(text)))  # an age in years: its bucket
+    if field == 'age' and table.keys() == AGES.keys() and text not in by_label and text.isdigit(): return int(age_bucket(int(text)))  # years: MovieLens' bucket
     if text not in by_label:
         raise KeyError(f'unknown {field} {value!r} (valid: {", ".join(f"{c} ({l})" if str(c) != l else l for c, l in table.items())})')
     return by_label[text]
@@ -57,7 +57,7 @@ class UserProfiles:
 
     def position(self, user):
         "Position of the known user id `user`"
-        return self.features.index('user', int(user)) - self.features.offsets['user']
+        return self.features.index('user', user) - self.features.offsets['user']
 
     def rated_movies(self, user):
         "Positions of the movies `user` rated"
@@ -73,22 +73,22 @@ class Query:
     liked: np.ndarray = field(default_factory=lambda: np.array([], np.int64))
     metadata_only: bool = False  # a new user who gave metadata and no liked movies
 
-def make_query(features: FeatureIndex, profiles: UserProfiles = None, user=None, age=None, gender=None, occupation=None, liked=()):
-    "A `Query` for a known `user`, or for a new user described by any of `age`, `gender`, `occupation` and movies they `liked` (ids or titles)"
-    meta = dict(age=age, gender=gender, occupation=occupation)
-    given = {k: v for k, v in meta.items() if v is not None}
+def make_query(features: FeatureIndex, profiles: UserProfiles = None, /, user=None, liked=(), **metadata):
+    "A `Query` for a known `user`, or for a new user described by `metadata` (the model's fields, e.g. `age='25-34'`) and movies they `liked` (ids or titles)"
+    given = {k: v for k, v in metadata.items() if v is not None}
     if user is not None:
         if given or len(liked): raise ValueError(f'give either a known user or a new user\'s metadata and liked movies, not both (got user {user} and {", ".join([*given, *(["liked"] if len(liked) else [])])})')
         if profiles is None: raise ValueError('known-user recommendations need the user profiles')
         p = profiles.position(user)
         return Query([profiles.features.offsets['user'] + p, *profiles.meta[p].tolist()], profiles.rated_movies(user))
     absent = [k for k in given if k not in features.metadata_fields]
+    if absent and features.metadata_fields: raise ValueError(f'the model has no {absent[0]} field (its user metadata: {", ".join(features.metadata_fields)})')
     if absent:  # a model of a set without user metadata (MovieLens 10M on) still serves the request, and says what it left out
         warnings.warn(f'the model has no {" or ".join(absent)}: its data has no such user metadata, so the list comes from the movies liked, '
                       f'and otherwise from the movies the model scores highest on their own', MetadataWarning, stacklevel=2)
         given = {k: v for k, v in given.items() if k not in absent}
     if not given and not len(liked) and features.metadata_fields:
-        raise ValueError('give a known user, or at least one of age, gender, occupation, liked movies')
+        raise ValueError(f'give a known user, or at least one of {", ".join(features.metadata_fields)}, liked movies')
     positions = np.unique([movie_position(features, m) for m in liked]).astype(np.int64)  # a movie named twice counts once
     return Query([features.index(k, parse_metadata(features, k, v)) for k, v in given.items()], positions, positions, metadata_only=bool(given) and not len(positions))
 
@@ -97,11 +97,11 @@ class Recommender:
     "The interface of every backend: `recommend` for new or known users, `explain` for why, `similar` for movies"
     features: FeatureIndex
 
-    def recommend(self, user=None, age=None, gender=None, occupation=None, liked=(), n=10, explain=False):
-        "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked` (ids or titles); `explain` adds each one's terms"
+    def recommend(self, user=None, liked=(), n=10, explain=False, **metadata):
+        "The `n` best movies for a known `user`, or for a new user from `metadata` (e.g. `age='25-34', gender='F'`) and movies they `liked` (ids or titles); `explain` adds each one's terms"
         raise NotImplementedError
 
-    def parts(self, user=None, age=None, gender=None, occupation=None, liked=()):
+    def parts(self, user=None, liked=(), **metadata):
         "The `QueryParts` of a request: the named vectors whose sum is its query vector"
         raise NotImplementedError
 
@@ -109,10 +109,10 @@ class Recommender:
         "The vectors and biases of the movies at `positions`"
         raise NotImplementedError
 
-    def explain(self, movie, user=None, age=None, gender=None, occupation=None, liked=()):
+    def explain(self, movie, user=None, liked=(), **metadata):
         "The terms of `movie`'s score for a request, largest first: a table of feature, label and contribution that sums to the score"
         position = movie_position(self.features, movie)
-        return pd.DataFrame(explain_scores(self.features, self.parts(user, age, gender, occupation, liked), *self.movie_arrays([position]))[0])
+        return pd.DataFrame(explain_scores(self.features, self.parts(user, liked, **metadata), *self.movie_arrays([position]))[0])
 
     def similar(self, movie, n=10):
         "The `n` movies most cosine-similar to `movie` (a title or MovieLens id)"
@@ -151,8 +151,8 @@ class InProcessRecommender(Recommender):
         "w_m + <q, v_m> for every movie m, with q the `query_vector`"
         return self.movie_bias + self.movie_vectors @ query_vector(self.embeddings, query)
 
-    def recommend(self, user=None, age=None, gender=None, occupation=None, liked=(), n=10, explain=False):
-        return self.rank(make_query(self.features, self.profiles, user, age, gender, occupation, liked), n, explain)
+    def recommend(self, user=None, liked=(), n=10, explain=False, **metadata):
+        return self.rank(make_query(self.features, self.profiles, user, liked, **metadata), n, explain)
 
     def rank(self, query: Query, n, explain=False):
         "The `n` best movies for `query`; `explain` adds each one's terms (see \"Why this movie\" below)"
@@ -243,5 +243,5 @@ def query_parts(self:InProcessRecommender, query: Query):
     return query_parts(self.features, query.features, feature_vectors(self.embeddings, query), query.liked, liked, rated, None if rated is None else emb.liked[rated])
 
 @patch
-def parts(self:InProcessRecommender, user=None, age=None, gender=None, occupation=None, liked=()):
-    return self.query_parts(make_query(self.features, self.profiles, user, age, gender, occupation, liked))
+def parts(self:InProcessRecommender, user=None, liked=(), **metadata):
+    return self.query_parts(make_query(self.features, self.profiles, user, liked, **metadata))

@@ -63,11 +63,11 @@ def index_body(k, meta, ann=HNSW):
         # the vectors live in the vector indices; `_source` keeps `embedding`, which `mget` needs
         mappings=dict(_meta=meta, _source=dict(excludes=['scoring_exact', 'scoring_ann', 'unit']), properties=dict(
             feature_type=dict(type='keyword'), value=dict(type='keyword'), label=dict(type='keyword'), offset=dict(type='integer'),
-            title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='integer'), bias=dict(type='double'),
+            title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='keyword'), bias=dict(type='double'),  # ids: numbers in MovieLens, any text in your own data
             embedding=dict(type='float', index=False, doc_values=False), liked=dict(type='float', index=False, doc_values=False),
             new_user=dict(type='float', index=False, doc_values=False),
             scoring_exact=_vector(k + 1, dict(type='flat')), scoring_ann=_vector(k + 2, ann, 'dot_product'), unit=_vector(k, dict(type='flat')),
-            metadata=dict(type='keyword'), rated_movies=dict(type='integer'), liked_movies=dict(type='integer', index=False, doc_values=False))))
+            metadata=dict(type='keyword'), rated_movies=dict(type='keyword'), liked_movies=dict(type='keyword', index=False, doc_values=False))))
 
 # %% ../nbs/07_serving.ipynb #ae3fa384
 def largest_norm(vectors, bias):
@@ -83,7 +83,7 @@ def as_unit(scoring, max_norm):
 def movie_document(movie_id, title, genres, vector, bias, max_norm):
     "The `_source` of a movie: what a hit shows, and [v, w], the vector it is ranked by, as it is and as `as_unit` makes it"
     scoring = np.append(vector, bias).astype(np.float32)
-    return dict(feature_type='movie', movie_id=int(movie_id), title=title, genres=list(genres), bias=float(bias),
+    return dict(feature_type='movie', movie_id=getattr(movie_id, 'item', lambda: movie_id)(), title=title, genres=list(genres), bias=float(bias),
                 scoring_exact=scoring, scoring_ann=as_unit(scoring, max_norm)[0])
 
 def feature_documents(emb: Embeddings, profiles: UserProfiles):
@@ -219,13 +219,13 @@ class QueryDocuments:
         return np.sum(self.vectors + [d['liked'] for d in self.liked], axis=0)
 
 @patch
-def query_documents(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=()):
+def query_documents(self:SearchRecommender, user=None, liked=(), **metadata):
     "The `QueryDocuments` of a request: one `mget` for a new user's documents, two for a known user (their own, which names their metadata's)"
     if user is None:
-        query = make_query(self.features, None, None, age, gender, occupation, liked)
+        query = make_query(self.features, None, None, liked, **metadata)
         ids, liked_docs, user_doc = [feature_id(self.features, o) for o in query.features], [value_id('movie', self.features.values['movie'][p]) for p in query.liked], None
     else:
-        if any(v is not None for v in (age, gender, occupation)) or len(liked):
+        if any(v is not None for v in metadata.values()) or len(liked):
             raise ValueError(f"give either a known user or a new user's metadata and liked movies, not both (got user {user} and more)")
         user_doc, liked_docs = value_id('user', user), []
         try: user_source = self._mget([user_doc])[0]
@@ -250,9 +250,9 @@ def search(self:SearchRecommender, vector, n=10, user_doc=None, liked_docs=()):
     return rank_movies(self.client, self.alias, vector, n, self.mode, self.candidates, self.max_norm, rated + seen)
 
 @patch
-def recommend(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=(), n=10, explain=False):
-    "The `n` best movies for a known `user`, or for a new user from `age`, `gender`, `occupation` and movies they `liked` (ids or titles); `explain` adds each one's terms"
-    docs = self.query_documents(user, age, gender, occupation, liked)
+def recommend(self:SearchRecommender, user=None, liked=(), n=10, explain=False, **metadata):
+    "The `n` best movies for a known `user`, or for a new user from `metadata` (e.g. `age='25-34'`) and movies they `liked` (ids or titles); `explain` adds each one's terms"
+    docs = self.query_documents(user, liked, **metadata)
     frame = self.search(docs.query_vector(), n, docs.user_doc, docs.liked_docs)
     if not explain: return frame
     return frame.assign(explanation=explain_scores(self.features, self.query_parts(docs), *self.movie_arrays([self.movie_positions[m] for m in frame.movie_id])))
@@ -295,8 +295,8 @@ def movie_vectors(self:SearchRecommender):
     return self._movies
 
 @patch
-def parts(self:SearchRecommender, user=None, age=None, gender=None, occupation=None, liked=()):
-    return self.query_parts(self.query_documents(user, age, gender, occupation, liked))
+def parts(self:SearchRecommender, user=None, liked=(), **metadata):
+    return self.query_parts(self.query_documents(user, liked, **metadata))
 
 @patch
 def movie_arrays(self:SearchRecommender, positions):

@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import Prepared, atomic_write, load_prepared
+from .data import DataError, Prepared, atomic_write, load_prepared
 from .features import NEIGHBOURS, SIDE_FEATURES, side_features
 from .model import FactorizationMachine, average_fms
 
@@ -429,5 +429,7 @@ def train(artifacts_dir, config=TrainConfig(), progress=True):
     "Train `config` (a `TrainConfig` or the name of one of `PRESETS`) on the prepared data in `artifacts_dir`, write the model artifacts beside it; return the metrics"
     config = preset(config) if isinstance(config, str) else config
     data = load_prepared(artifacts_dir)
+    if data.info.get('implicit') and config.loss == 'mse':  # every rating is the same 5 stars: nothing to regress on
+        raise DataError('the data has no ratings, only choices (implicit data): train a ranking loss, e.g. --preset ranker')
     trainer = make_trainer(data, config).fit_rows(data, data.train_rows, data.valid_rows, progress)
     return save_artifacts(trainer, artifacts_dir, data.info)

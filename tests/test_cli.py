@@ -63,7 +63,7 @@ def test_similar(trained):
     (['recommend', '--gender', 'x'], "unknown gender 'x' (valid: F, M)"),
     (['recommend', '--occupation', 'pilot'], '12 (programmer)'),
     (['recommend', '--user', 99999], 'unknown user 99999'),
-    (['recommend'], 'give a known user, or at least one of age, gender, occupation'),
+    (['recommend'], 'give a known user, or at least one of age, gender, occupation, liked movies'),
     (['similar', '--movie', 'Toy Stor'], "unknown movie title 'Toy Stor'; did you mean: Toy Story (1995)"),
 ])
 def test_bad_requests(trained, args, message):

@@ -71,7 +71,8 @@ async function search() {
 async function recommend(event) {
   event?.preventDefault();
   const params = new URLSearchParams({n: 10, explain: true});
-  for (const name of ['age', 'gender', 'occupation', 'user']) { const value = $(name).value.trim(); if (value) params.set(name, value); }
+  for (const select of $('metadata').querySelectorAll('select')) if (select.value) params.set(select.name, select.value);
+  if ($('user').value.trim()) params.set('user', $('user').value.trim());
   for (const id of liked.keys()) params.append('liked', id);
   try {
     const [body, ms] = await api('/api/recommend?' + params);
@@ -96,13 +97,19 @@ function tab(name) {
 }
 async function start() {
   const [options] = await api('/api/options');
-  for (const name of ['age', 'gender', 'occupation']) {  // the fields the model has; a set without user metadata has none
-    $(name).closest('label').hidden = !options[name];
-    for (const [code, label] of options[name] || []) $(name).append(new Option(label, code));
+  for (const [name, values] of Object.entries(options)) {  // a list for each metadata field the model has (none without user metadata)
+    if (name === 'liked') continue;
+    const select = document.createElement('select'), label = document.createElement('label');
+    select.name = name; select.append(new Option('any', ''), ...values.map(([code, text]) => new Option(text, code)));
+    label.append(name[0].toUpperCase() + name.slice(1).replaceAll('_', ' ') + ' ', select);
+    $('metadata').append(label);
   }
   takesLiked = options.liked; $('liked-field').hidden = !takesLiked;
   $('liked-search').oninput = () => search().catch(error => status(error.message, true));
   $('query').onsubmit = recommend;
   $('tab-recommend').onclick = () => tab('recommend'); $('tab-map').onclick = () => tab('map');
+  $('map-image').onerror = () => {  // too few movies with genres: say so instead of a broken image
+    $('map-image').hidden = true; $('map-caption').textContent = 'This model has no genre map: too few of its movies carry genres.';
+  };
 }
 start().catch(error => status(error.message, true));
