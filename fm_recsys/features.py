@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .data import GENRES, DataError, Prepared
 
@@ -60,8 +61,8 @@ class Neighbourhood:
 def _shrunk_offsets(keys, residual, n, shrink):
     return np.bincount(keys, residual, n) / (shrink + np.bincount(keys, minlength=n))
 
-def movie_neighbours(data: Prepared, rows=None, k=NEIGHBOURS, shrink=100.):
-    "The `Neighbourhood` of the ratings `rows` (default: training rows): each movie's `k` most correlated movies"
+def movie_neighbours(data: Prepared, rows=None, k=NEIGHBOURS, shrink=100., block=1024):
+    "The `Neighbourhood` of the ratings `rows` (default: training rows): each movie's `k` most correlated movies, `block` movies at a time"
     if not k >= 1: raise ValueError(f'the number of neighbours per movie must be at least 1, not {k!r}')
     fi, rows = data.features, data.train_rows if rows is None else rows
     n_users, n_movies = len(fi.values['user']), len(fi.values['movie'])
@@ -70,14 +71,21 @@ def movie_neighbours(data: Prepared, rows=None, k=NEIGHBOURS, shrink=100.):
     mu = r.mean()
     b_movie = _shrunk_offsets(movie, r - mu, n_movies, 25)
     b_user = _shrunk_offsets(user, r - mu - b_movie[movie], n_users, 10)
-    residual, rated = (np.zeros((n_users, n_movies), np.float32) for _ in range(2))
-    residual[user, movie], rated[user, movie] = r - mu - b_user[user] - b_movie[movie], 1
-    common, squares = rated.T @ rated, (residual * residual).T @ rated  # squares[i, j]: Σ e_ui² over j's raters
-    similarity = (residual.T @ residual) / np.sqrt(squares * squares.T).clip(1e-9) * common / (common + shrink)
-    np.fill_diagonal(similarity, -np.inf)
+    e = (r - mu - b_user[user] - b_movie[movie]).astype(np.float32)
+    # users × movies, sparse: the residuals, their squares, and which movies each user rated
+    residual, squared, rated = (sparse.csr_matrix((v, (user, movie)), shape=(n_users, n_movies)) for v in (e, e * e, np.ones_like(e)))
+    by_movie = [m.T.tocsr() for m in (residual, squared, rated)]
     k = min(k, n_movies - 1)
-    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-    nearest = np.take_along_axis(nearest, np.argsort(-np.take_along_axis(similarity, nearest, 1), 1, kind='stable'), 1)
+    nearest = np.empty((n_movies, k), np.int64)
+    for start in range(0, n_movies, block):  # only block × movies similarities exist at a time
+        i = slice(start, min(start + block, n_movies))
+        residual_i, squared_i, rated_i = (m[i] for m in by_movie)
+        common = (rated_i @ rated).toarray()
+        squares = (squared_i @ rated).toarray() * (rated_i @ squared).toarray()  # Σ e_ui² over j's raters × Σ e_uj² over i's raters
+        similarity = (residual_i @ residual).toarray() / np.sqrt(squares).clip(1e-9) * common / (common + shrink)
+        similarity[np.arange(len(similarity)), np.arange(i.start, i.stop)] = -np.inf  # not its own neighbour
+        near = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        nearest[i] = np.take_along_axis(near, np.argsort(-np.take_along_axis(similarity, near, 1), 1, kind='stable'), 1)
     return Neighbourhood(nearest, user, movie, (r - mu - b_movie[movie]).astype(np.float32))
 
 # %% ../nbs/06_features.ipynb #bf0eb630

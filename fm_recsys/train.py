@@ -244,33 +244,46 @@ def _epoch_reference(trainer, model, X, y, opt, gen, bar):
         bar.update(1)
     return total / len(X)
 
-# %% ../nbs/02_training.ipynb #10a34a88
+# %% ../nbs/02_training.ipynb #d7adc831
 class UserRows:
-    "The users of training rows as dense rows over the movies: which they rated, which they rated 4+, their targets, their metadata offsets"
+    "The users of training rows, each a sparse row over the movies (their ratings' movies and targets), with their metadata offsets"
     def __init__(self, X, y, movies: range, low_rating_target):
         users, first, at = np.unique(X[:, 0], return_index=True, return_inverse=True)
-        movie, good = X[:, 1] - movies.start, y >= RELEVANT_RATING
-        self.rated = torch.zeros(len(users), len(movies))
-        self.rated[at, movie] = 1.
-        self.good = torch.zeros(len(users), len(movies), dtype=torch.bool)
-        self.good[at[good], movie[good]] = True
-        self.target = torch.where(self.good, 1., self.rated * low_rating_target)  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
+        order = np.argsort(at, kind='stable')  # the ratings grouped by user: user i's are [indptr[i], indptr[i+1])
+        self.indptr = torch.as_tensor(np.r_[0, np.cumsum(np.bincount(at, minlength=len(users)))])
+        self.user = torch.as_tensor(at[order])
+        self.movie = torch.as_tensor(X[order, 1] - movies.start)
+        self.good = torch.as_tensor(y[order] >= RELEVANT_RATING)
+        self.target = torch.where(self.good, 1., low_rating_target)  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
         self.meta = torch.as_tensor(X[first, 2:])  # the metadata fields' offsets (age, gender, occupation in 1M)
+        self.n_movies = len(movies)
+
+    def __len__(self): return len(self.meta)
+
+    def dense(self, u):
+        "The rows of users `u` over every movie: which they rated (1/0) and their targets; only a batch is ever dense"
+        lengths = self.indptr[u + 1] - self.indptr[u]
+        ratings = torch.repeat_interleave(self.indptr[u] - (torch.cumsum(lengths, 0) - lengths), lengths) + torch.arange(int(lengths.sum()))
+        row, movie = torch.repeat_interleave(torch.arange(len(u)), lengths), self.movie[ratings]
+        rated, target = torch.zeros(len(u), self.n_movies), torch.zeros(len(u), self.n_movies)
+        rated[row, movie], target[row, movie] = 1., self.target[ratings]
+        return rated, target
 
 def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
     "One epoch of `model` over batches of users: squared error of every movie's score against the user's target, autograd"
     c, rows, movies, liked = trainer.config, trainer.user_rows, trainer.items[1], trainer.field_offsets['liked']
-    total, n = 0., len(rows.meta)
+    total, n = 0., len(rows)
     order = torch.randperm(n, generator=gen)
     for b, start in enumerate(range(0, n, c.batch_size)):
         u = order[start:start + c.batch_size]
         E = model.embedding.weight
         movie_v, liked_v, movie_w = E[movies.start:movies.stop], E[liked:liked + len(movies)], model.bias.weight[movies.start:movies.stop, 0]
         shown = (torch.rand(len(u), 1, generator=gen) >= c.metadata_only).to(E.dtype)  # the others learn to serve new users
-        bag = rows.rated[u] * shown
+        rated, target = rows.dense(u)
+        bag = rated * shown
         z = (E[rows.meta[u]].sum(1) + bag @ liked_v) @ movie_v.T + movie_w
         z = z - bag * (liked_v * movie_v).sum(1)  # as EASE's zero diagonal: a movie's own liked vector does not score it
-        loss = (z - rows.target[u]).pow(2).sum(1).mean()
+        loss = (z - target).pow(2).sum(1).mean()
         penalty = c.ridge * (movie_v.pow(2).sum() + liked_v.pow(2).sum()) / n
         opt.zero_grad()
         (loss + penalty).backward()
@@ -280,17 +293,22 @@ def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
         bar.update(1)
     return total / n
 
-# %% ../nbs/02_training.ipynb #7b788643
+# %% ../nbs/02_training.ipynb #3f4b97b2
 def new_user_vectors(model, rows: UserRows, movies: range, metadata: range, lam):
     "For each metadata value, the vector a visitor who gives metadata alone adds to the query: a ridge fit, through the movie vectors, of the users' movies rated 4+"
     V, w = (t.double() for t in model.folded())
     movie_v, movie_w = V[movies.start:movies.stop], w[movies.start:movies.stop]
-    M = torch.zeros(len(rows.meta), len(metadata), dtype=torch.float64).scatter_(1, rows.meta - metadata.start, 1.)  # one-hot metadata
-    residual = rows.good.double() - movie_w
+    meta, n = rows.meta - metadata.start, rows.meta.shape[1]  # M, the one-hot metadata, is never built: only its products
+    MtM = torch.zeros(len(metadata), len(metadata), dtype=torch.float64).index_put_(
+        (meta.repeat_interleave(n, 1).flatten(), meta.repeat(1, n).flatten()), torch.ones(meta.numel() * n, dtype=torch.float64), accumulate=True)
+    good_meta = meta[rows.user[rows.good]]  # the metadata values of each 4+ rating's user
+    Mt_good = torch.zeros(len(metadata), len(movies), dtype=torch.float64).index_put_(
+        (good_meta.flatten(), rows.movie[rows.good].repeat_interleave(n)), torch.ones(good_meta.numel(), dtype=torch.float64), accumulate=True)
+    Mt_residual = Mt_good - MtM.diagonal()[:, None] * movie_w  # Mᵀ(good − 1wᵀ): a value's user count times the movie biases
     # U minimises ‖M U Vᵀ − residual‖² + λ‖U‖²; in the eigenbases of MᵀM and VᵀV the solution separates entry by entry
-    a, P = torch.linalg.eigh(M.T @ M)
+    a, P = torch.linalg.eigh(MtM)
     b, Q = torch.linalg.eigh(movie_v.T @ movie_v)
-    return (P @ ((P.T @ (M.T @ residual) @ movie_v @ Q) / (a[:, None] * b[None] + lam)) @ Q.T).float()
+    return (P @ ((P.T @ Mt_residual @ movie_v @ Q) / (a[:, None] * b[None] + lam)) @ Q.T).float()
 
 # %% ../nbs/02_training.ipynb #edcfe126
 LOOPS = dict(fast=_epoch_fast, reference=_epoch_reference)
@@ -324,7 +342,7 @@ def fit(self:FMTrainer, X, y, X_valid=None, y_valid=None, progress=True):
     scheds = [torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(c.milestones), gamma=c.gamma) for opt in opts]
     gens = [torch.Generator().manual_seed(c.seed + m) for m in range(c.members)]  # member m trains as a lone run seeded seed+m would
     self.transposes = carried_transposes(self.model) if c.loop == 'fast' else None  # the members carry the same features
-    steps = math.ceil((len(self.user_rows.meta) if c.loss == 'all-movies' else len(X)) / c.batch_size) * c.members
+    steps = math.ceil((len(self.user_rows) if c.loss == 'all-movies' else len(X)) / c.batch_size) * c.members
     for epoch in range(1, c.epochs + 1):
         start = time.perf_counter()
         with tqdm(total=steps, desc=f'epoch {epoch}/{c.epochs}', leave=False, disable=not progress) as bar:
