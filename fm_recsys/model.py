@@ -44,7 +44,7 @@ class FactorizationMachine(nn.Module):
         if self.has_neighbours:  # (user and movie field starts, nearest movies, users, rated, residuals): see `neighbour_ratings`
             for name, part in zip(NEIGHBOURHOOD_PARTS, neighbourhood): self.register_buffer(f'nb_{name}', torch.as_tensor(part))
             self.nb_weight, self.nb_offset = (nn.Parameter(torch.zeros(self.nb_movies.shape)) for _ in range(2))
-            self._ratings = None  # users × movies residuals (NaN: unrated), built on first use and shared by averages
+            self._ratings = None  # the ratings' sorted (user, movie) keys and residuals, built on first use and shared by averages
 
     def carried(self, power=1):
         "The carried features as a sparse CSR matrix (n_features × n_features) of their weights raised to `power`"
@@ -64,13 +64,18 @@ class FactorizationMachine(nn.Module):
         "For rows `x` (user, movie, ...): the movie's position, the user's residuals on its nearest movies (0: unrated), which are rated, and 1/√#rated"
         user_start, movie_start = self.nb_starts.tolist()
         n_movies = len(self.nb_movies)
-        if self._ratings is None:  # flat users × movies, the user field coming just before the movie field
-            self._ratings = torch.full(((movie_start - user_start) * n_movies,), math.nan)
-            self._ratings[self.nb_users * n_movies + self.nb_rated] = self.nb_residuals.float()
+        if self._ratings is None:  # a lookup as large as the ratings, where a users × movies table would not fit large data
+            keys = self.nb_users * n_movies + self.nb_rated
+            order = keys.argsort()
+            self._ratings = keys[order], self.nb_residuals.float()[order]
+        keys, residuals = self._ratings
         movie = x[:, 1] - movie_start
-        seen = self._ratings.take((x[:, 0] - user_start)[:, None] * n_movies + self.nb_movies[movie]).to(self.nb_weight.dtype)
-        rated = seen.isfinite().to(seen.dtype)
-        return movie, seen.nan_to_num(0.), rated, rated.sum(1).clamp(min=1).rsqrt()
+        wanted = (x[:, 0] - user_start)[:, None] * n_movies + self.nb_movies[movie]
+        at = torch.searchsorted(keys, wanted).clamp(max=len(keys) - 1)
+        found = keys[at] == wanted
+        seen = torch.where(found, residuals[at], 0.).to(self.nb_weight.dtype)
+        rated = found.to(seen.dtype)
+        return movie, seen, rated, rated.sum(1).clamp(min=1).rsqrt()
 
     def neighbour_logits(self, near):
         "Σ_j (w_ij·residual_uj + c_ij)/√#rated over the rated nearest movies j, from `neighbour_ratings`"
