@@ -55,8 +55,8 @@ def synthetic_catalogue(rec, size, seed=0):
     return items, rng.normal(bias.mean(), bias.std(), size).astype(np.float32)
 
 
-def index_synthetic(client, items, bias, ann, max_norm):
-    "Index the synthetic items as movie documents (the model index's mapping) and force-merge them to one segment"
+def index_synthetic(client, items, bias, ann, max_norm, force_merge):
+    "Index the synthetic items as movie documents (the model index's mapping); time it until the merges are done"
     if client.indices.exists(index=SYNTHETIC): client.indices.delete(index=SYNTHETIC)
     body = index_body(items.shape[1], dict(synthetic=True, max_norm=max_norm), ann=ann)
     body['settings'].update(number_of_replicas=0, auto_expand_replicas=False)  # one node's cost, as the targets are
@@ -65,9 +65,12 @@ def index_synthetic(client, items, bias, ann, max_norm):
     start = time.perf_counter()
     bulk_load(client, SYNTHETIC, actions, len(items), chunk_size=1000, progress=False)
     loaded = time.perf_counter() - start
-    client.options(request_timeout=3600).indices.forcemerge(index=SYNTHETIC, max_num_segments=1)
-    print(f'indexed {len(items):,} items in {loaded:.0f} s, force-merged in {time.perf_counter() - start - loaded:.0f} s '
-          f'({time.perf_counter() - start:.0f} s in all)', flush=True)
+    if force_merge: client.options(request_timeout=3600).indices.forcemerge(index=SYNTHETIC, max_num_segments=1)
+    # the background merges rebuild graphs too: the index is ready when none is left
+    while client.indices.stats(index=SYNTHETIC, metric='merge')['_all']['primaries']['merges']['current']: time.sleep(5)
+    segments = len(client.cat.segments(index=SYNTHETIC, format='json'))
+    print(f'indexed {len(items):,} items in {loaded:.0f} s, merged {"to one segment" if force_merge else f"into {segments} segments"} '
+          f'in {time.perf_counter() - start - loaded:.0f} s more ({time.perf_counter() - start:.0f} s in all)', flush=True)
 
 
 def main():
@@ -75,10 +78,12 @@ def main():
     p.add_argument('--artifacts-dir', default='data/demo', help='a trained model (make demo writes data/demo)')
     p.add_argument('--catalog-size', type=int, default=1_000_000, help='items in the synthetic catalogue (0: skip it)')
     p.add_argument('--requests', type=int, default=400, help='requests per measurement at concurrency 1 (twice as many at 8)')
-    p.add_argument('--candidates', type=int, default=100, help='HNSW candidates (num_candidates) per query')
+    p.add_argument('--candidates', type=int, nargs='+', default=[100], help='HNSW candidates (num_candidates) per query: recall at each, latency at the first')
     p.add_argument('--m', type=int, default=HNSW['m'], help='HNSW links per node')
     p.add_argument('--ef-construction', type=int, default=HNSW['ef_construction'], help='HNSW candidates while building')
-    p.add_argument('--quantize', action='store_true', help='int8_hnsw (quantized vectors, rescored) instead of hnsw')
+    p.add_argument('--index-type', default=HNSW['type'], choices=('hnsw', 'int8_hnsw', 'int4_hnsw', 'bbq_hnsw'), help="the synthetic index's HNSW kind")
+    p.add_argument('--oversample', type=float, default=0, help='quantized kinds: rescore oversample × 10 hits with the full vectors (0: none)')
+    p.add_argument('--force-merge', action='store_true', help='force-merge the synthetic index to one segment (one graph) before querying')
     p.add_argument('--es-url', help='Elasticsearch URL (default: $ES_URL, else http://127.0.0.1:9200)')
     p.add_argument('--reuse-synthetic', action='store_true', help='query the synthetic index a previous run built (same seed, same items)')
     args = p.parse_args()
@@ -90,7 +95,7 @@ def main():
 
     start = time.perf_counter()
     index_model(client, args.artifacts_dir, ALIAS, keep=1, progress=False)
-    exact, knn = (SearchRecommender(client, args.artifacts_dir, ALIAS, mode=m, candidates=args.candidates) for m in ('exact', 'knn'))
+    exact, knn = (SearchRecommender(client, args.artifacts_dir, ALIAS, mode=m, candidates=args.candidates[0]) for m in ('exact', 'knn'))
     print(f'\nMovieLens 1M catalogue ({len(rec.movie_bias):,} movies, k={rec.movie_vectors.shape[1]}): indexed '
           f'{rec.features.n_features:,} documents in {time.perf_counter() - start:.1f} s; HNSW recall@10 vs exact: '
           f'{np.mean([len(set(exact.search(v).movie_id) & set(knn.search(v).movie_id)) / 10 for v in vectors]):.4f}', flush=True)
@@ -110,19 +115,20 @@ def main():
 
     items, bias = synthetic_catalogue(rec, args.catalog_size)
     max_norm = largest_norm(items, bias)
-    ann = dict(HNSW, type='int8_hnsw' if args.quantize else 'hnsw', m=args.m, ef_construction=args.ef_construction)
+    ann = dict(HNSW, type=args.index_type, m=args.m, ef_construction=args.ef_construction)
+    if args.oversample: ann['rescore_vector'] = dict(oversample=args.oversample)  # the index's default for every kNN search of the field
     print(f'\nsynthetic catalogue ({args.catalog_size:,} items, k={items.shape[1]}, {ann})', flush=True)
     if args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items):
         print(f'reusing {SYNTHETIC}', flush=True)
-    else: index_synthetic(client, items, bias, ann, max_norm)
+    else: index_synthetic(client, items, bias, ann, max_norm, args.force_merge)
     search = lambda mode, candidates: lambda v: rank_movies(client, SYNTHETIC, v, 10, mode, candidates, max_norm)
     truth = [set(np.argpartition(-(bias + items @ v), 10)[:10].tolist()) for v in vectors]
     recall = lambda found: np.mean([len(t & set(f.movie_id)) / 10 for t, f in zip(truth, found)])
     print(f'exact (flat) agreement with numpy: {recall(map(search("exact", 10), vectors)):.4f}', flush=True)
-    for candidates in sorted({args.candidates, 2 * args.candidates}):
+    for candidates in args.candidates:
         print(f'HNSW recall@10 vs exact, {candidates} candidates: {recall(map(search("knn", candidates), vectors)):.4f}', flush=True)
     print('\n| backend | concurrency | p50 ms | p99 ms | QPS |\n| --- | --- | --- | --- | --- |')
-    report(f'Elasticsearch approximate (HNSW, {args.candidates} candidates)', search('knn', args.candidates), [(v,) for v in vectors], args.requests)
+    report(f'Elasticsearch approximate ({args.index_type}, {args.candidates[0]} candidates)', search('knn', args.candidates[0]), [(v,) for v in vectors], args.requests)
     report('Elasticsearch exact (flat)', search('exact', 10), [(v,) for v in vectors], max(20, args.requests // 20))
 
 
