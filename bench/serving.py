@@ -58,7 +58,7 @@ def synthetic_catalogue(rec, size, seed=0):
 def index_synthetic(client, items, bias, ann, max_norm, force_merge):
     "Index the synthetic items as movie documents (the model index's mapping); time it until the merges are done"
     if client.indices.exists(index=SYNTHETIC): client.indices.delete(index=SYNTHETIC)
-    body = index_body(items.shape[1], dict(synthetic=True, max_norm=max_norm), ann=ann)
+    body = index_body(items.shape[1], dict(synthetic=True, max_norm=max_norm, ann=ann), ann=ann)  # `ann` in `_meta`: what --reuse-synthetic checks
     body['settings'].update(number_of_replicas=0, auto_expand_replicas=False)  # one node's cost, as the targets are
     client.indices.create(index=SYNTHETIC, **body)
     actions = (dict(_id=f'movie_{i}', _source=movie_document(i, f'item {i}', [], v, b, max_norm)) for i, (v, b) in enumerate(zip(items, bias)))
@@ -69,7 +69,7 @@ def index_synthetic(client, items, bias, ann, max_norm, force_merge):
     # the background merges rebuild graphs too: the index is ready when none is left
     while client.indices.stats(index=SYNTHETIC, metric='merge')['_all']['primaries']['merges']['current']: time.sleep(5)
     segments = len(client.cat.segments(index=SYNTHETIC, format='json'))
-    print(f'indexed {len(items):,} items in {loaded:.0f} s, merged {"to one segment" if force_merge else f"into {segments} segments"} '
+    print(f'indexed {len(items):,} items in {loaded:.0f} s, merged into {segments} segment(s) '
           f'in {time.perf_counter() - start - loaded:.0f} s more ({time.perf_counter() - start:.0f} s in all)', flush=True)
 
 
@@ -85,7 +85,7 @@ def main():
     p.add_argument('--oversample', type=float, default=0, help='quantized kinds: rescore oversample × 10 hits with the full vectors (0: none)')
     p.add_argument('--force-merge', action='store_true', help='force-merge the synthetic index to one segment (one graph) before querying')
     p.add_argument('--es-url', help='Elasticsearch URL (default: $ES_URL, else http://127.0.0.1:9200)')
-    p.add_argument('--reuse-synthetic', action='store_true', help='query the synthetic index a previous run built (same seed, same items)')
+    p.add_argument('--reuse-synthetic', action='store_true', help='query the synthetic index a previous run built with the same index options (same seed, same items)')
     args = p.parse_args()
     client = connect(args.es_url, timeout=3600)
     rec = InProcessRecommender.load(args.artifacts_dir)
@@ -118,7 +118,8 @@ def main():
     ann = dict(HNSW, type=args.index_type, m=args.m, ef_construction=args.ef_construction)
     if args.oversample: ann['rescore_vector'] = dict(oversample=args.oversample)  # the index's default for every kNN search of the field
     print(f'\nsynthetic catalogue ({args.catalog_size:,} items, k={items.shape[1]}, {ann})', flush=True)
-    if args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items):
+    if (args.reuse_synthetic and client.indices.exists(index=SYNTHETIC) and client.count(index=SYNTHETIC)['count'] == len(items)
+            and client.indices.get_mapping(index=SYNTHETIC)[SYNTHETIC]['mappings']['_meta'].get('ann') == ann):
         print(f'reusing {SYNTHETIC}', flush=True)
     else: index_synthetic(client, items, bias, ann, max_norm, args.force_merge)
     search = lambda mode, candidates: lambda v: rank_movies(client, SYNTHETIC, v, 10, mode, candidates, max_norm)
