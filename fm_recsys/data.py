@@ -311,8 +311,8 @@ def _own_column(frame, path, role, columns, first=0, required=True):
 
 def _ratings_on_scale(text, path, name, first):
     rating = _to_number(list(text), path, name, 'float', first)
-    bad = (rating < 0.5) | (rating > 5)
-    if bad.any(): raise _line_error(path, first + int(np.flatnonzero(bad)[0]), f'{name} {text.iloc[int(np.flatnonzero(bad)[0])]!r} is off the scale 0.5 to 5')
+    bad = np.flatnonzero((rating < 0.5) | (rating > 5))
+    if len(bad): raise _line_error(path, first + int(bad[0]), f'{name} {text.iloc[int(bad[0])]!r} is off the scale 0.5 to 5')
     return rating
 
 def _metadata_fields(users, path, user_column):

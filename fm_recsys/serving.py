@@ -22,7 +22,7 @@ from elasticsearch.serializer import OrjsonSerializer
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
-from .data import FeatureIndex
+from .data import FeatureIndex, _py
 from .embeddings import Embeddings, check_n, movie_position, normalize_rows
 from .recommend import InProcessRecommender, Recommender, UserProfiles, explain_scores, feature_id, make_query, query_parts, value_id
 
@@ -83,7 +83,7 @@ def as_unit(scoring, max_norm):
 def movie_document(movie_id, title, genres, vector, bias, max_norm):
     "The `_source` of a movie: what a hit shows, and [v, w], the vector it is ranked by, as it is and as `as_unit` makes it"
     scoring = np.append(vector, bias).astype(np.float32)
-    return dict(feature_type='movie', movie_id=getattr(movie_id, 'item', lambda: movie_id)(), title=title, genres=list(genres), bias=float(bias),
+    return dict(feature_type='movie', movie_id=_py(movie_id), title=title, genres=list(genres), bias=float(bias),
                 scoring_exact=scoring, scoring_ann=as_unit(scoring, max_norm)[0])
 
 def feature_documents(emb: Embeddings, profiles: UserProfiles):

@@ -5,8 +5,9 @@
 # %% auto #0
 __all__ = ['BOUNDS', 'RELEVANT_RATING', 'LOOPS', 'LOSSES', 'TUNED', 'AVERAGED', 'RANKER', 'PRESETS', 'WRITEUP_RMSE',
            'TrainConfig', 'check_field', 'TrainingError', 'carried_transposes', 'rating_mse', 'bpr', 'fm_gradients',
-           'RatingLeaveOut', 'feature_decay', 'rmse', 'predict_ratings', 'FMTrainer', 'UserRows', 'new_user_vectors',
-           'make_trainer', 'preset', 'plot_history', 'user_liked_movies', 'save_artifacts', 'train']
+           'RatingLeaveOut', 'feature_decay', 'rmse', 'predict_ratings', 'FMTrainer', 'UserRows', 'Gramian',
+           'every_movie_squares', 'new_user_vectors', 'make_trainer', 'preset', 'plot_history', 'user_liked_movies',
+           'save_artifacts', 'train']
 
 # %% ../nbs/02_training.ipynb #077d070f
 import json, math, time
@@ -260,38 +261,68 @@ class UserRows:
 
     def __len__(self): return len(self.meta)
 
-    def dense(self, u):
-        "The rows of users `u` over every movie: which they rated (1/0) and their targets; only a batch is ever dense"
+    def ratings_of(self, u):
+        "The ratings of users `u`: the movies they rated, and each rating's row in `u`, column among those movies and target"
         lengths = self.indptr[u + 1] - self.indptr[u]
         ratings = torch.repeat_interleave(self.indptr[u] - (torch.cumsum(lengths, 0) - lengths), lengths) + torch.arange(int(lengths.sum()))
-        row, movie = torch.repeat_interleave(torch.arange(len(u)), lengths), self.movie[ratings]
-        rated, target = torch.zeros(len(u), self.n_movies), torch.zeros(len(u), self.n_movies)
-        rated[row, movie], target[row, movie] = 1., self.target[ratings]
-        return rated, target
+        movies, column = torch.unique(self.movie[ratings], return_inverse=True)
+        return movies, torch.repeat_interleave(torch.arange(len(u)), lengths), column, self.target[ratings]
+
+class Gramian(torch.autograd.Function):
+    "AᵀA of A = [V w], the movie vectors beside their biases, differentiated in one product A(G + Gᵀ) where autograd would take several"
+    @staticmethod
+    def forward(ctx, V, w):
+        A = torch.cat([V, w[:, None]], 1)
+        ctx.save_for_backward(A)
+        return A.T @ A
+
+    @staticmethod
+    def backward(ctx, grad):
+        A, = ctx.saved_tensors
+        both = A @ (grad + grad.T)
+        return both[:, :-1], both[:, -1]
+
+def every_movie_squares(ratings, query, shown, movie_v, movie_w, seen_v, seen_liked, seen_w):
+    "Each user's squared error over every movie, from the metadata part of their `query` and their liked movies if `shown`; `ratings` are the batch's `UserRows.ratings_of`, `seen_*` the vectors, liked vectors and biases of the movies it rated"
+    _, row, column, target = ratings
+    weight = shown[row, 0]
+    query = query + torch.zeros(len(query), len(seen_v)).index_put_((row, column), weight) @ seen_liked  # + the liked movies shown
+    plain = (query @ seen_v.T)[row, column] + seen_w[column]  # ⟨q, v⟩ + w of each rated movie: its score, were it not rated
+    z = plain - weight * (seen_liked * seen_v).sum(1)[column]  # as EASE's zero diagonal: a movie's own liked vector does not score it
+    # Σ over every movie of (⟨q, v⟩ + w)² = [q 1] AᵀA [q 1]ᵀ, through the (k+1)² Gramian; then each rated movie's term is swapped for its error
+    q1 = torch.cat([query, torch.ones(len(query), 1)], 1)
+    every = ((q1 @ Gramian.apply(movie_v, movie_w)) * q1).sum(1)
+    return every + torch.zeros(len(query)).index_add(0, row, (z - target).pow(2) - plain.pow(2))
 
 def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
-    "One epoch of `model` over batches of users: squared error of every movie's score against the user's target, autograd"
+    "One epoch of `model` over batches of users: squared error of each movie's score against the user's target (see `every_movie_squares`), autograd"
     c, rows, movies, liked = trainer.config, trainer.user_rows, trainer.items[1], trainer.field_offsets['liked']
     total, n = 0., len(rows)
     order = torch.randperm(n, generator=gen)
     for b, start in enumerate(range(0, n, c.batch_size)):
         u = order[start:start + c.batch_size]
-        E = model.embedding.weight
-        movie_v, liked_v, movie_w = E[movies.start:movies.stop], E[liked:liked + len(movies)], model.bias.weight[movies.start:movies.stop, 0]
+        E, bias, meta = model.embedding.weight, model.bias.weight, rows.meta[u]
+        ratings = rows.ratings_of(u)
+        seen, movie_v, liked_v, movie_w = ratings[0], E[movies.start:movies.stop], E[liked:liked + len(movies)], bias[movies.start:movies.stop, 0]
+        # what the batch reads, as leaves: their gradients are written into E's below, where autograd would zero and add whole tables
+        leaves = [t.detach().requires_grad_() for t in (movie_v, movie_w, movie_v[seen], liked_v[seen], movie_w[seen], E[meta])]
         shown = (torch.rand(len(u), 1, generator=gen) >= c.metadata_only).to(E.dtype)  # the others learn to serve new users
-        rated, target = rows.dense(u)
-        bag = rated * shown
-        z = (E[rows.meta[u]].sum(1) + bag @ liked_v) @ movie_v.T + movie_w
-        z = z - bag * (liked_v * movie_v).sum(1)  # as EASE's zero diagonal: a movie's own liked vector does not score it
-        loss = (z - target).pow(2).sum(1).mean()
-        penalty = c.ridge * (movie_v.pow(2).sum() + liked_v.pow(2).sum()) / n
-        opt.zero_grad()
-        (loss + penalty).backward()
+        loss = every_movie_squares(ratings, leaves[-1].sum(1), shown, *leaves[:-1]).mean()
+        loss.backward()
+        with torch.no_grad():
+            g_movie_v, g_movie_w, g_seen_v, g_seen_liked, g_seen_w, g_meta = (t.grad for t in leaves)
+            E.grad, bias.grad = torch.zeros_like(E), torch.zeros_like(bias)
+            ridge = 2 * c.ridge / n  # the gradient of the penalty ridge·(‖movie vectors‖² + ‖liked vectors‖²)/users
+            torch.add(g_movie_v, movie_v, alpha=ridge, out=E.grad[movies.start:movies.stop]).index_add_(0, seen, g_seen_v)
+            torch.mul(liked_v, ridge, out=E.grad[liked:liked + len(movies)]).index_add_(0, seen, g_seen_liked)
+            bias.grad[movies.start:movies.stop, 0] = g_movie_w.index_add(0, seen, g_seen_w)
+            E.grad.index_put_((meta,), g_meta, accumulate=True)
         _check_loss(loss.item(), len(trainer.history) + 1, b, c.lr)
         _step(trainer, model, opt)
         total += loss.item() * len(u)
         bar.update(1)
     return total / n
+
 
 # %% ../nbs/02_training.ipynb #3f4b97b2
 def new_user_vectors(model, rows: UserRows, movies: range, metadata: range, lam):
