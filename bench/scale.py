@@ -1,11 +1,11 @@
 """How reading and training cost grow with the data: a synthetic set in MovieLens 25M's layout and shape, trained on at several sizes.
 
-Usage: python bench/scale.py [--dir data/synthetic-25m] [--sizes 1000000,5000000,25000095] [--stages read,fm,ranker]
+Usage: python bench/scale.py [--dir data/synthetic-25m] [--sizes 1000000,5000000,25000095] [--stages read,fm,lazy,ranker] [--epochs 1]
 Writes, once, 162,541 users × 59,047 movies × 25,000,095 ratings (`ratings.csv`, `movies.csv`, as in ml-25m): user
 activity log-normal (at least 20 ratings each, as in MovieLens), movie popularity Zipf-like, half-star ratings from a
 rank-10 model with user and movie offsets plus noise. A size below the full set takes whole users, in a seeded random
 order, until it has that many ratings. Each stage runs in its own process, so its peak memory (max RSS) is its own:
-`read` loads and indexes the set (`prepare`), `fm` trains one epoch of the seed FM, `ranker` one epoch of `RANKER`
+`read` loads and indexes the set (`prepare`), `fm` trains one epoch of the seed FM, `lazy` the same with lazy Adam (`optimizer='lazy-adam'`), `ranker` one epoch of `RANKER`
 (a full training is `RANKER.epochs` of them), `neighbours` finds each movie's nearest movies (the side feature of
 `TUNED`; not run unless asked). Prints seconds and peak GB per stage and size, and the growth exponent
 b of seconds ∝ ratings^b between the smallest and largest size.
@@ -89,8 +89,8 @@ def subset(full, size, seed=0):
     return path
 
 
-def stage(name, data_dir):
-    "Run one stage on the set in `data_dir`; its seconds"
+def stage(name, data_dir, epochs=1):
+    "Run one stage on the set in `data_dir` (training: `epochs` epochs); its seconds"
     import warnings
     from fm_recsys.data import DataWarning, prepare
     from fm_recsys.features import movie_neighbours
@@ -103,8 +103,8 @@ def stage(name, data_dir):
         start = time.perf_counter()
         movie_neighbours(data)
         return time.perf_counter() - start
-    config = TrainConfig(epochs=1) if name == 'fm' else dataclasses.replace(RANKER, epochs=1)
-    return make_trainer(data, config).fit_rows(data, data.train_rows, progress=False).history[0]['seconds']
+    config = dict(fm=TrainConfig(epochs=epochs), lazy=TrainConfig(epochs=epochs, optimizer='lazy-adam'), ranker=dataclasses.replace(RANKER, epochs=epochs))[name]
+    return sum(h['seconds'] for h in make_trainer(data, config).fit_rows(data, data.train_rows, progress=False).history)
 
 
 def peak_gb():
@@ -113,9 +113,9 @@ def peak_gb():
     return int(kb) / 2**20
 
 
-def measure(name, data_dir):
+def measure(name, data_dir, epochs=1):
     "Seconds and peak GB of `stage(name, data_dir)` in a process of its own"
-    out = subprocess.run([sys.executable, __file__, '--stage', name, '--dir', str(data_dir)], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, __file__, '--stage', name, '--dir', str(data_dir), '--epochs', str(epochs)], capture_output=True, text=True)
     if out.returncode: sys.exit(f'stage {name} on {data_dir} failed:\n{out.stderr[-2000:]}')
     return json.loads(out.stdout.splitlines()[-1])
 
@@ -124,11 +124,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--dir', type=Path, default=Path('data/synthetic-25m'), help='where the synthetic set is (written if missing)')
     p.add_argument('--sizes', default=f'1000000,5000000,{RATINGS}', help='numbers of ratings, comma-separated')
-    p.add_argument('--stages', default='read,fm,ranker', help='stages to run, comma-separated: read, fm, ranker, neighbours')
+    p.add_argument('--stages', default='read,fm,lazy,ranker', help='stages to run, comma-separated: read, fm (seed FM, Adam), lazy (seed FM, lazy Adam), ranker, neighbours')
+    p.add_argument('--epochs', type=int, default=1, help='epochs of each training stage (RANKER trains 25)')
     p.add_argument('--stage', help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.stage:
-        seconds = stage(args.stage, args.dir)
+        seconds = stage(args.stage, args.dir, args.epochs)
         return print(json.dumps(dict(seconds=seconds, peak_gb=peak_gb())))
     if not (args.dir/'ratings.csv').exists():
         start = time.perf_counter()
@@ -139,7 +140,7 @@ def main():
     print(f'{"stage":<8} {"ratings":>12} {"seconds":>9} {"peak GB":>8}')
     for name in stages:
         for size in sizes:
-            results[name, size] = r = measure(name, subset(args.dir, size))
+            results[name, size] = r = measure(name, subset(args.dir, size), args.epochs)
             print(f'{name:<8} {size:>12,} {r["seconds"]:>9.1f} {r["peak_gb"]:>8.2f}', flush=True)
         if len(sizes) > 1:
             lo, hi = results[name, sizes[0]]['seconds'], results[name, sizes[-1]]['seconds']

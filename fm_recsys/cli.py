@@ -14,7 +14,7 @@ from .data import DATASETS, OWN_COLUMNS, DataError, load_own, prepare, staged_di
 from .features import SIDE_FEATURES
 from .recommend import reasons
 from .serving import connect, index_model, open_recommender
-from .train import BOUNDS, LOOPS, LOSSES, PRESETS, TrainConfig, TrainingError, check_field, preset, train
+from .train import BOUNDS, LOOPS, LOSSES, OPTIMIZERS, PRESETS, TrainConfig, TrainingError, check_field, preset, train
 
 # %% ../nbs/08_cli.ipynb #cdfcb494
 def open_backend(args):
@@ -22,7 +22,7 @@ def open_backend(args):
     return open_recommender(args.artifacts_dir, args.backend, args.es_url, args.index, args.knn)
 
 # %% ../nbs/08_cli.ipynb #92129233
-CHOICES = dict(side=SIDE_FEATURES, loop=tuple(LOOPS), loss=LOSSES)
+CHOICES = dict(side=SIDE_FEATURES, loop=tuple(LOOPS), loss=LOSSES, optimizer=tuple(OPTIMIZERS))
 
 def field_multiplier(text):
     "The `field_decay` pair of an option value like 'movie=2'"
@@ -46,6 +46,7 @@ TRAIN_HELP = dict(
     bias_decay="the linear weights decay at this multiple of their vectors' rate", milestones='epochs after which the learning rate drops',
     gamma='factor of each learning-rate drop', epochs='passes over the training ratings', batch_size='ratings per batch',
     seed='seed of the initialisation, the shuffling and the split', loop="'fast' (closed-form gradients) or the write-up's 'reference' loop",
+    optimizer="'adam' (every row at every step) or 'lazy-adam' (only the rows a batch uses: faster on large data, mse/bpr without side features)",
     side='side features the model carries', neighbours='nearest movies per movie, with the neighbours side feature',
     implicit_from_valid="Netflix-prize style: the validation (user, movie) pairs join the implicit sets (never their ratings)",
     loss="'mse' on ratings, 'bpr' to rank movies rated 4+ above random ones, or 'all-movies' (each user's whole row of movies)",
