@@ -9,10 +9,11 @@ for the test, the validation ones); NDCG@10 against an ideal of min(10, test mov
 test movies, Hit@10. Prints the protocol's counts, then each model's test figures, mean ± standard deviation over the
 split seeds, under the published rows. RecBole's `Pop` does not rank by popularity: it adds 1 per distinct item in each
 training batch, negatives included, so it is reproduced as it counts (the row "Pop, counted as RecBole counts") beside
-true popularity. iALS, untuned and tuned, comes from bench/baselines.py (`pip install -e .[bench]`). --choose first
-prints the validation NDCG@10 of each EASE λ, iALS setting and ranker setting tried (on the first split seed only);
-the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, and the iALS
-settings --ials gives).
+true popularity. iALS, untuned and tuned, comes from bench/baselines.py (`pip install -e .[bench]`). The ranker + EASE row adds the
+two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
+validation NDCG@10 of each EASE λ, iALS setting, ranker setting and blend weight tried (on the first split seed only);
+the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS settings --ials gives,
+and a weight of 0.5).
 """
 import argparse, dataclasses, re, tempfile, time
 
@@ -34,6 +35,7 @@ RANKER_SETTINGS = {'RANKER': {}, 'RANKER, 3 stars a full positive': dict(low_rat
                    'RANKER, k=512': dict(k=512), 'RANKER, ridge 30': dict(ridge=30.), 'RANKER, ridge 300': dict(ridge=300.),
                    'RANKER, 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}
 EASE_LAMBDAS = (100., 300., 1000., 3000.)  # EASE's λ tried on the validation part (--choose)
+BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the ranker's share of the ranker + EASE blend tried on the validation part (--choose)
 
 
 def protocol_rows(data, min_count=10):
@@ -103,33 +105,52 @@ def fm_model_scores(split, config):
     return fm_scores(trainer.model, split.data, split.users, with_user=True)
 
 
-def models(ranker, lam, ials):
+def standardised(split, scores):
+    "Each user's `scores` (users × movies) centred and scaled over the movies the protocol may rank for them, so that two models' scores add up"
+    rankable = split.movies[None] & (split.seen == 0)
+    n = rankable.sum(1, keepdims=True)
+    mean = np.where(rankable, scores, 0).sum(1, keepdims=True) / n
+    return (scores - mean) / np.sqrt(np.where(rankable, (scores - mean) ** 2, 0).sum(1, keepdims=True) / n)
+
+
+def blend(split, ranker_scores, ease_scores, weight):
+    "The ranker's and EASE's standardised scores, the ranker's counting `weight`"
+    return weight * standardised(split, ranker_scores) + (1 - weight) * standardised(split, ease_scores)
+
+
+def models(ranker, lam, ials, weight):
     "name -> function of a split giving its scores"
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
             f'EASE, λ chosen on validation ({lam:g})': lambda s: s.seen @ ease(s.seen, lam),
             'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({ials})': lambda s: ials_scores(s.seen, **ials),
-            'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': lambda s: fm_model_scores(s, ranker[1])}
+            'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': lambda s: fm_model_scores(s, ranker[1]),
+            f'fm-recsys {ranker[0]} + EASE (λ={lam:g}), weight {weight:g}': lambda s: blend(s, fm_model_scores(s, ranker[1]), s.seen @ ease(s.seen, lam), weight)}
 
 
 def choose(split, given, wanted):
-    "EASE's λ, iALS's settings and the ranker's setting with the best validation NDCG@10 on `split`, printing each one tried; those of models not `wanted` stay as `given`"
-    (ranker, lam, ials), validation_ndcg = given, lambda scores: split.metrics(scores, on='valid')['ndcg']
+    "EASE's λ, iALS's settings, the ranker's setting and its weight beside EASE with the best validation NDCG@10 on `split`, printing each one tried; those of models not `wanted` stay as `given`"
+    (ranker, lam, ials, weight), validation_ndcg = given, lambda scores: split.metrics(scores, on='valid')['ndcg']
+    table_head = '\n| model | validation NDCG@10 | seconds |\n| --- | --- | --- |'
     def tried(name, scores_of):
         start = time.perf_counter()
         ndcg = validation_ndcg(scores_of())
         print(f'| {name} | {ndcg:.4f} | {time.perf_counter() - start:.0f} |', flush=True)
         return ndcg
     if wanted('EASE'):
-        print('| model | validation NDCG@10 | seconds |\n| --- | --- | --- |')
+        print(table_head)
         lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
     if wanted('iALS'): ials = grid_search(IALS_GRID, lambda **point: validation_ndcg(ials_scores(split.seen, **point)))
     if wanted('fm-recsys'):
-        print('| model | validation NDCG@10 | seconds |\n| --- | --- | --- |')
+        print(table_head)
         configs = {name: dataclasses.replace(RANKER, **changes) for name, changes in RANKER_SETTINGS.items()}
         name = max(configs, key=lambda name: tried(name, lambda: fm_model_scores(split, configs[name])))
         ranker = name, configs[name]
-    print(f'\nchosen on validation: EASE λ={lam:g}; iALS {ials}; {ranker[0]}\n')
-    return ranker, lam, ials
+    if wanted('+ EASE'):
+        print(table_head)
+        ranker_scores, ease_scores = fm_model_scores(split, ranker[1]), split.seen @ ease(split.seen, lam)
+        weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{ranker[0]} + EASE, weight {w:g}', lambda: blend(split, ranker_scores, ease_scores, w)))
+    print(f'\nchosen on validation: EASE λ={lam:g}; iALS {ials}; {ranker[0]}; its weight beside EASE {weight:g}\n')
+    return ranker, lam, ials, weight
 
 
 def main():
@@ -145,10 +166,10 @@ def main():
     print(f'{len(rows):,} interactions after the filters (published: {PUBLISHED_INTERACTIONS:,}), '
           f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
     factors, regularization, alpha = args.ials.split(',')
-    given = ('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha))
+    given = ('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5
     wanted = lambda name: re.search(args.models, name)
-    ranker, lam, ials = choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given
-    chosen = {name: run for name, run in models(ranker, lam, ials).items() if wanted(name)}
+    ranker, lam, ials, weight = choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given
+    chosen = {name: run for name, run in models(ranker, lam, ials, weight).items() if wanted(name)}
     results = {name: [] for name in chosen}
     for seed in args.seeds:
         split = Split.make(data, rows, seed)

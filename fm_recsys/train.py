@@ -230,7 +230,7 @@ def heap_allocations():
 
 def _step(trainer, model, opt):
     "Adam's step, after adding to the gradients the decay that `field_decay` and `bias_decay` put beyond Adam's uniform `weight_decay` (lazy Adam: all of it, on the batch's rows)"
-    if trainer.config.optimizer == 'lazy-adam':
+    if model.embedding.weight.grad.is_sparse:  # lazy Adam's gradients
         with torch.no_grad():
             for param in (model.embedding.weight, model.bias.weight): param.grad.values().add_(param[param.grad.indices()[0]], alpha=trainer.config.weight_decay)
     if trainer.extra_decay is not None:
@@ -373,9 +373,9 @@ def new_user_vectors(model, rows: UserRows, movies: range, metadata: range, lam)
 # %% ../nbs/02_training.ipynb #edcfe126
 LOOPS = dict(fast=_epoch_fast, reference=_epoch_reference)
 LOSSES = ('mse', 'bpr', 'all-movies')
-OPTIMIZERS = dict(adam=lambda params, c: torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay, fused=c.loop == 'fast'),
-                  # Adam's moments of the rows a batch uses, and their decay (`_step`): at scale a step no longer grows with the features
-                  **{'lazy-adam': lambda params, c: torch.optim.SparseAdam(params, lr=c.lr)})
+OPTIMIZERS = {'adam': lambda params, c: torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay, fused=c.loop == 'fast'),
+              # Adam's moments of the rows a batch uses, and their decay (`_step`): at scale a step no longer grows with the features
+              'lazy-adam': lambda params, c: torch.optim.SparseAdam(params, lr=c.lr)}
 
 def _check_config(c: TrainConfig, items, leave_out):
     if c.loop not in LOOPS: raise ValueError(f'unknown loop {c.loop!r} (valid: {", ".join(LOOPS)})')
