@@ -9,7 +9,8 @@ for the test, the validation ones); NDCG@10 against an ideal of min(10, test mov
 test movies, Hit@10. Prints the protocol's counts, then each model's test figures, mean ± standard deviation over the
 split seeds, under the published rows. RecBole's `Pop` does not rank by popularity: it adds 1 per distinct item in each
 training batch, negatives included, so it is reproduced as it counts (the row "Pop, counted as RecBole counts") beside
-true popularity. iALS, untuned and tuned, comes from bench/baselines.py (`pip install -e .[bench]`). The ranker + EASE row adds the
+true popularity. iALS, untuned and tuned, and RecVAE (cornac's, untuned, about 8 minutes a fit) come from bench/baselines.py
+(`pip install -e .[bench]`). The ranker + EASE row adds the
 two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
 validation NDCG@10 of each EASE λ, iALS setting, ranker setting and blend weight tried (on the first split seed only);
 the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS settings --ials gives,
@@ -23,7 +24,7 @@ import pandas as pd
 from fm_recsys.data import prepare
 from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
 from fm_recsys.train import RANKER, TrainConfig, make_trainer
-from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores
+from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores, recvae_scores
 
 # RecBole's published test figures: NDCG@10, Recall@10, Hit@10
 PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.2139, 0.7837), 'RecVAE': (0.2795, 0.2163, 0.7877),
@@ -123,6 +124,7 @@ def models(ranker, lam, ials, weight):
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
             f'EASE, λ chosen on validation ({lam:g})': lambda s: s.seen @ ease(s.seen, lam),
             'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({ials})': lambda s: ials_scores(s.seen, **ials),
+            "RecVAE (cornac, the paper's settings)": lambda s: recvae_scores(s.seen),
             'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': lambda s: fm_model_scores(s, ranker[1]),
             f'fm-recsys {ranker[0]} + EASE (λ={lam:g}), weight {weight:g}': lambda s: blend(s, fm_model_scores(s, ranker[1]), s.seen @ ease(s.seen, lam), weight)}
 
