@@ -9,12 +9,12 @@ for the test, the validation ones); NDCG@10 against an ideal of min(10, test mov
 test movies, Hit@10. Prints the protocol's counts, then each model's test figures, mean ± standard deviation over the
 split seeds, under the published rows. RecBole's `Pop` does not rank by popularity: it adds 1 per distinct item in each
 training batch, negatives included, so it is reproduced as it counts (the row "Pop, counted as RecBole counts") beside
-true popularity. iALS, untuned and tuned, and RecVAE (cornac's, untuned, about 8 minutes a fit) come from bench/baselines.py
+true popularity. iALS, untuned and tuned, and RecVAE (cornac's, about 5 s an epoch) come from bench/baselines.py
 (`pip install -e .[bench]`). The ranker + EASE row adds the
 two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
-validation NDCG@10 of each EASE λ, iALS setting, ranker setting and blend weight tried (on the first split seed only);
-the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS settings --ials gives,
-and a weight of 0.5).
+validation NDCG@10 of each EASE λ, iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
+first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS
+settings --ials gives, --recvae-epochs and a weight of 0.5).
 """
 import argparse, dataclasses, functools, re, tempfile, time
 
@@ -24,7 +24,7 @@ import pandas as pd
 from fm_recsys.data import prepare
 from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
 from fm_recsys.train import RANKER, TrainConfig, make_trainer
-from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores, recvae_scores
+from baselines import IALS_GRID, IALS_UNTUNED, RECVAE_EPOCHS, epochs_search, grid_search, ials_scores, recvae_scores
 
 # RecBole's published test figures: NDCG@10, Recall@10, Hit@10
 PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.2139, 0.7837), 'RecVAE': (0.2795, 0.2163, 0.7877),
@@ -119,20 +119,30 @@ def blend(split, ranker_scores, ease_scores, weight):
     return weight * standardised(split, ranker_scores) + (1 - weight) * standardised(split, ease_scores)
 
 
-def models(ranker, lam, ials, weight):
+@dataclasses.dataclass
+class Choices:
+    "The settings each model is run with: the ranker's (name, config), EASE's λ, iALS's settings, the ranker's weight beside EASE and RecVAE's epochs"
+    ranker: tuple
+    lam: float
+    ials: dict
+    weight: float
+    recvae_epochs: int
+
+
+def models(c: Choices):
     "name -> function of a split giving its scores"
-    ranker_scores = functools.lru_cache(maxsize=1)(lambda s: fm_model_scores(s, ranker[1]))  # the ranker's row and the blend's share one training
+    ranker_scores = functools.lru_cache(maxsize=1)(lambda s: fm_model_scores(s, c.ranker[1]))  # the ranker's row and the blend's share one training
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
-            f'EASE, λ chosen on validation ({lam:g})': lambda s: s.seen @ ease(s.seen, lam),
-            'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({ials})': lambda s: ials_scores(s.seen, **ials),
-            "RecVAE (cornac, the paper's settings)": lambda s: recvae_scores(s.seen),
-            'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {ranker[0]}': ranker_scores,
-            f'fm-recsys {ranker[0]} + EASE (λ={lam:g}), weight {weight:g}': lambda s: blend(s, ranker_scores(s), s.seen @ ease(s.seen, lam), weight)}
+            f'EASE, λ chosen on validation ({c.lam:g})': lambda s: s.seen @ ease(s.seen, c.lam),
+            'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({c.ials})': lambda s: ials_scores(s.seen, **c.ials),
+            f'RecVAE (cornac), epochs chosen on validation ({c.recvae_epochs})': lambda s: recvae_scores(s.seen, c.recvae_epochs),
+            'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {c.ranker[0]}': ranker_scores,
+            f'fm-recsys {c.ranker[0]} + EASE (λ={c.lam:g}), weight {c.weight:g}': lambda s: blend(s, ranker_scores(s), s.seen @ ease(s.seen, c.lam), c.weight)}
 
 
-def choose(split, given, wanted):
-    "EASE's λ, iALS's settings, the ranker's setting and its weight beside EASE with the best validation NDCG@10 on `split`, printing each one tried; those of models not `wanted` stay as `given`"
-    (ranker, lam, ials, weight), validation_ndcg = given, lambda scores: split.metrics(scores, on='valid')['ndcg']
+def choose(split, given: Choices, wanted):
+    "The settings of each `wanted` model with the best validation NDCG@10 on `split`, printing each one tried; those of the others stay as `given`"
+    c, validation_ndcg = dataclasses.replace(given), lambda scores: split.metrics(scores, on='valid')['ndcg']
     table_head = '\n| model | validation NDCG@10 | seconds |\n| --- | --- | --- |'
     def tried(name, scores_of):
         start = time.perf_counter()
@@ -141,19 +151,20 @@ def choose(split, given, wanted):
         return ndcg
     if wanted('EASE'):
         print(table_head)
-        lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
-    if wanted('iALS'): ials = grid_search(IALS_GRID, lambda **point: validation_ndcg(ials_scores(split.seen, **point)))
+        c.lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
+    if wanted('iALS'): c.ials = grid_search(IALS_GRID, lambda **point: validation_ndcg(ials_scores(split.seen, **point)))
+    if wanted('RecVAE'): c.recvae_epochs = epochs_search(RECVAE_EPOCHS, lambda n, on_epoch: recvae_scores(split.seen, n, on_epoch=on_epoch), validation_ndcg)
     if wanted('fm-recsys'):
         print(table_head)
         configs = {name: dataclasses.replace(RANKER, **changes) for name, changes in RANKER_SETTINGS.items()}
         name = max(configs, key=lambda name: tried(name, lambda: fm_model_scores(split, configs[name])))
-        ranker = name, configs[name]
+        c.ranker = name, configs[name]
     if wanted('+ EASE'):
         print(table_head)
-        ranker_scores, ease_scores = fm_model_scores(split, ranker[1]), split.seen @ ease(split.seen, lam)
-        weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{ranker[0]} + EASE, weight {w:g}', lambda: blend(split, ranker_scores, ease_scores, w)))
-    print(f'\nchosen on validation: EASE λ={lam:g}; iALS {ials}; {ranker[0]}; its weight beside EASE {weight:g}\n')
-    return ranker, lam, ials, weight
+        ranker_scores, ease_scores = fm_model_scores(split, c.ranker[1]), split.seen @ ease(split.seen, c.lam)
+        c.weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + EASE, weight {w:g}', lambda: blend(split, ranker_scores, ease_scores, w)))
+    print(f'\nchosen on validation: EASE λ={c.lam:g}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}\n')
+    return c
 
 
 def main():
@@ -161,18 +172,18 @@ def main():
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help='split seeds')
     p.add_argument('--models', default='', help='only the models whose name matches this regular expression')
-    p.add_argument('--choose', action='store_true', help="choose EASE's λ, iALS's settings and the ranker's setting on the validation part of the first split seed (of the models --models names)")
+    p.add_argument('--choose', action='store_true', help="choose EASE's λ, iALS's settings, RecVAE's epochs and the ranker's setting on the validation part of the first split seed (of the models --models names)")
     p.add_argument('--ials', default='512,50,4', help="iALS's factors,regularization,alpha without --choose")
+    p.add_argument('--recvae-epochs', type=int, default=90, help="RecVAE's epochs without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     rows = protocol_rows(data)
     print(f'{len(rows):,} interactions after the filters (published: {PUBLISHED_INTERACTIONS:,}), '
           f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
     factors, regularization, alpha = args.ials.split(',')
-    given = ('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5
+    given = Choices(('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs)
     wanted = lambda name: re.search(args.models, name)
-    ranker, lam, ials, weight = choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given
-    chosen = {name: run for name, run in models(ranker, lam, ials, weight).items() if wanted(name)}
+    chosen = {name: run for name, run in models(choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given).items() if wanted(name)}
     results = {name: [] for name in chosen}
     for seed in args.seeds:
         split = Split.make(data, rows, seed)
