@@ -6,6 +6,10 @@ iALS (Hu, Koren and Volinsky 2008; implicit's `AlternatingLeastSquares`): the se
 2021, "Revisiting the Performance of iALS on Item Recommendation Benchmarks": the embedding size, the L2
 regularisation and the confidence α of an observed pair (weight 1 + α), 15 iterations of conjugate-gradient ALS.
 
+EDLAE (Steck 2020, "Autoencoders that don't overfit towards the identity"), the strongest of EASE's kin tried here:
+EASE whose λ grows on each movie with its count, by the odds p/(1-p) of the dropout it stands for; λ and the odds are
+chosen on validation.
+
 RecVAE (Shenbin et al. 2020; cornac's `RecVAE`), a second family: the paper's network (hidden 600, latent 200, batches
 of 500) at the learning rate RecBole chose on its validation part of this protocol, 7e-4; its number of epochs is
 chosen on validation, as RecBole's early stopping chooses it. Two things of cornac's fit are set aside: the NDCG@100
@@ -31,6 +35,15 @@ def ials_scores(seen, factors, regularization, alpha, iterations=15, seed=42):
         als = AlternatingLeastSquares(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations, random_state=seed)
         als.fit(csr_matrix(seen, dtype=np.float32), show_progress=False)
     return als.user_factors @ als.item_factors.T
+
+
+EDLAE_GRID = dict(lam=(30., 100., 300., 1000.), odds=(0.25, 0.5, 1., 2., 4.))
+
+
+def edlae_scores(seen, lam, odds):
+    "Scores (users × movies) of EDLAE on `seen`, the binary users × movies training matrix: EASE with a λ of `lam` + `odds` × the movie's count"
+    from fm_recsys.evaluation import ease
+    return seen @ ease(seen, lam + odds * seen.sum(0))
 
 
 RECVAE_LEARNING_RATE = 7e-4

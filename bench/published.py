@@ -12,9 +12,9 @@ training batch, negatives included, so it is reproduced as it counts (the row "P
 true popularity. iALS, untuned and tuned, and RecVAE (cornac's, about 5 s an epoch) come from bench/baselines.py
 (`pip install -e .[bench]`). The ranker + EASE row adds the
 two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
-validation NDCG@10 of each EASE λ, iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
+validation NDCG@10 of each EASE λ, EDLAE and iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
 first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS
-settings --ials gives, --recvae-epochs and a weight of 0.5).
+settings --edlae and --ials give, --recvae-epochs and a weight of 0.5).
 """
 import argparse, dataclasses, functools, re, tempfile, time
 
@@ -24,7 +24,7 @@ import pandas as pd
 from fm_recsys.data import prepare
 from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
 from fm_recsys.train import RANKER, TrainConfig, make_trainer
-from baselines import IALS_GRID, IALS_UNTUNED, RECVAE_EPOCHS, epochs_search, grid_search, ials_scores, recvae_scores
+from baselines import EDLAE_GRID, IALS_GRID, IALS_UNTUNED, RECVAE_EPOCHS, edlae_scores, epochs_search, grid_search, ials_scores, recvae_scores
 
 # RecBole's published test figures: NDCG@10, Recall@10, Hit@10
 PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.2139, 0.7837), 'RecVAE': (0.2795, 0.2163, 0.7877),
@@ -121,9 +121,10 @@ def blend(split, ranker_scores, ease_scores, weight):
 
 @dataclasses.dataclass
 class Choices:
-    "The settings each model is run with: the ranker's (name, config), EASE's λ, iALS's settings, the ranker's weight beside EASE and RecVAE's epochs"
+    "The settings each model is run with: the ranker's (name, config), EASE's λ, EDLAE's and iALS's settings, the ranker's weight beside EASE and RecVAE's epochs"
     ranker: tuple
     lam: float
+    edlae: dict
     ials: dict
     weight: float
     recvae_epochs: int
@@ -133,7 +134,7 @@ def models(c: Choices):
     "name -> function of a split giving its scores"
     ranker_scores = functools.lru_cache(maxsize=1)(lambda s: fm_model_scores(s, c.ranker[1]))  # the ranker's row and the blend's share one training
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
-            f'EASE, λ chosen on validation ({c.lam:g})': lambda s: s.seen @ ease(s.seen, c.lam),
+            f'EASE, λ chosen on validation ({c.lam:g})': lambda s: s.seen @ ease(s.seen, c.lam), f'EDLAE, chosen on validation ({c.edlae})': lambda s: edlae_scores(s.seen, **c.edlae),
             'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({c.ials})': lambda s: ials_scores(s.seen, **c.ials),
             f'RecVAE (cornac), epochs chosen on validation ({c.recvae_epochs})': lambda s: recvae_scores(s.seen, c.recvae_epochs),
             'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {c.ranker[0]}': ranker_scores,
@@ -152,6 +153,7 @@ def choose(split, given: Choices, wanted):
     if wanted('EASE'):
         print(table_head)
         c.lam = max(EASE_LAMBDAS, key=lambda lam: tried(f'EASE, λ={lam:g}', lambda: split.seen @ ease(split.seen, lam)))
+    if wanted('EDLAE'): c.edlae = grid_search(EDLAE_GRID, lambda **point: validation_ndcg(edlae_scores(split.seen, **point)))
     if wanted('iALS'): c.ials = grid_search(IALS_GRID, lambda **point: validation_ndcg(ials_scores(split.seen, **point)))
     if wanted('RecVAE'): c.recvae_epochs = epochs_search(RECVAE_EPOCHS, lambda n, on_epoch: recvae_scores(split.seen, n, on_epoch=on_epoch), validation_ndcg)
     if wanted('fm-recsys'):
@@ -163,7 +165,7 @@ def choose(split, given: Choices, wanted):
         print(table_head)
         ranker_scores, ease_scores = fm_model_scores(split, c.ranker[1]), split.seen @ ease(split.seen, c.lam)
         c.weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + EASE, weight {w:g}', lambda: blend(split, ranker_scores, ease_scores, w)))
-    print(f'\nchosen on validation: EASE λ={c.lam:g}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}\n')
+    print(f'\nchosen on validation: EASE λ={c.lam:g}; EDLAE {c.edlae}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}\n')
     return c
 
 
@@ -172,8 +174,9 @@ def main():
     p.add_argument('--data-dir', help='MovieLens 1M directory (default: $FM_RECSYS_DATA, else download)')
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help='split seeds')
     p.add_argument('--models', default='', help='only the models whose name matches this regular expression')
-    p.add_argument('--choose', action='store_true', help="choose EASE's λ, iALS's settings, RecVAE's epochs and the ranker's setting on the validation part of the first split seed (of the models --models names)")
+    p.add_argument('--choose', action='store_true', help="choose EASE's λ, EDLAE's and iALS's settings, RecVAE's epochs and the ranker's setting on the validation part of the first split seed (of the models --models names)")
     p.add_argument('--ials', default='512,50,4', help="iALS's factors,regularization,alpha without --choose")
+    p.add_argument('--edlae', default='300,1', help="EDLAE's λ,odds without --choose")
     p.add_argument('--recvae-epochs', type=int, default=90, help="RecVAE's epochs without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
@@ -181,7 +184,8 @@ def main():
     print(f'{len(rows):,} interactions after the filters (published: {PUBLISHED_INTERACTIONS:,}), '
           f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
     factors, regularization, alpha = args.ials.split(',')
-    given = Choices(('RANKER', RANKER), 1000., dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs)
+    lam, odds = map(float, args.edlae.split(','))
+    given = Choices(('RANKER', RANKER), 1000., dict(lam=lam, odds=odds), dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs)
     wanted = lambda name: re.search(args.models, name)
     chosen = {name: run for name, run in models(choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given).items() if wanted(name)}
     results = {name: [] for name in chosen}
