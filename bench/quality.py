@@ -10,14 +10,15 @@ held out, ranked from metadata alone) and for known users (their 10%-split movie
 excluded), for the seed FM, the tuned FM (`TUNED`), the average of 4 of them (`AVERAGED`) and the ranker (`RANKER`,
 the all-movies FM with liked movies, chosen on the inner split), each against popularity, demographic popularity
 (new users), EASE (known users), shrunk-mean and random; iALS (the `implicit` package, `pip install -e .[bench]`) for
-known users, untuned and tuned on the inner split (bench/baselines.py); and for the ranker, visitors' liked movies (1, 3, 5 revealed) against EASE given the same movies.
+known users, untuned and tuned on the inner split (bench/baselines.py), and RecVAE (cornac's, the same extra) with its
+epochs chosen on the inner split; and for the ranker, visitors' liked movies (1, 3, 5 revealed) against EASE given the same movies.
 """
 import argparse, dataclasses, re, tempfile, time
 
 import numpy as np
 import pandas as pd
 
-from baselines import IALS_GRID, IALS_UNTUNED, grid_search, ials_scores
+from baselines import IALS_GRID, IALS_UNTUNED, RECVAE_EPOCHS, epochs_search, grid_search, ials_scores, recvae_scores
 
 from fm_recsys.data import inner_split, prepare
 from fm_recsys.features import SIDE_FEATURES
@@ -83,15 +84,27 @@ def ranking_tables(data, models=''):
     if re.search(models, 'ALS'):
         print('\n== iALS (implicit), known users: its settings chosen on the inner split by the same NDCG@10')
         inner = inner_split(data)
-        tuned = grid_search(IALS_GRID, lambda **point: als_table(inner, point).loc['iALS', 'ndcg'])
-        show(pd.concat([als_table(data, IALS_UNTUNED).rename(index={'iALS': f'iALS, untuned {IALS_UNTUNED}'}),
-                        als_table(data, tuned).rename(index={'iALS': f'iALS, tuned {tuned}'})]))
+        seen = training_matrix(data)
+        tuned = grid_search(IALS_GRID, lambda **point: known_user_metrics(inner, ials_scores(training_matrix(inner), **point))['ndcg'])
+        show(pd.DataFrame({f'iALS, untuned {IALS_UNTUNED}': known_user_metrics(data, ials_scores(seen, **IALS_UNTUNED)),
+                           f'iALS, tuned {tuned}': known_user_metrics(data, ials_scores(seen, **tuned))}).T)
+    if re.search(models, 'RecVAE'):
+        print('\n== RecVAE (cornac), known users: its epochs chosen on the inner split by the same NDCG@10')
+        inner = inner_split(data)
+        epochs = epochs_search(RECVAE_EPOCHS, lambda n, on_epoch: recvae_scores(training_matrix(inner), n, on_epoch=on_epoch),
+                               lambda scores: known_user_metrics(inner, scores)['ndcg'])
+        show(pd.DataFrame({f'RecVAE, {epochs} epochs': known_user_metrics(data, recvae_scores(training_matrix(data), epochs))}).T)
 
 
-def als_table(data, point):
-    "Known-user ranking metrics of iALS with the settings `point` on the binary matrix of `data`'s training rows"
-    everyone = np.arange(len(data.features.values['user']))
-    seen = rated_matrix(data, data.train_rows, everyone)
-    return evaluate({'iALS': ials_scores(seen, **point)}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
+def training_matrix(data):
+    "The binary users × movies matrix of `data`'s training rows, over every user"
+    return rated_matrix(data, data.train_rows, np.arange(len(data.features.values['user'])))
+
+
+def known_user_metrics(data, scores):
+    "Known-user ranking metrics (a Series) of `scores` (users × movies) against `data`'s validation rows, training movies excluded"
+    relevant = relevance(data, data.valid_rows, np.arange(len(data.features.values['user'])))
+    return evaluate({'model': scores}, relevant, exclude=training_matrix(data) > 0).loc['model']
+
 
 if __name__ == '__main__': main()
