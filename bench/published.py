@@ -13,8 +13,8 @@ true popularity. iALS, untuned and tuned, and RecVAE (cornac's, about 5 s an epo
 (`pip install -e .[bench]`). The ranker + EASE row adds the
 two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
 validation NDCG@10 of each EASE λ, EDLAE and iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
-first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the iALS
-settings --edlae and --ials give, --recvae-epochs and a weight of 0.5).
+first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the EDLAE and
+iALS settings --edlae and --ials give, --recvae-epochs and a weight of 0.5).
 """
 import argparse, dataclasses, functools, re, tempfile, time
 

@@ -83,28 +83,25 @@ def ranking_tables(data, models=''):
             show(liked_table(data, config))
     if re.search(models, 'ALS'):
         print('\n== iALS (implicit), known users: its settings chosen on the inner split by the same NDCG@10')
-        inner = inner_split(data)
-        seen = training_matrix(data)
-        tuned = grid_search(IALS_GRID, lambda **point: known_user_metrics(inner, ials_scores(training_matrix(inner), **point))['ndcg'])
-        show(pd.DataFrame({f'iALS, untuned {IALS_UNTUNED}': known_user_metrics(data, ials_scores(seen, **IALS_UNTUNED)),
-                           f'iALS, tuned {tuned}': known_user_metrics(data, ials_scores(seen, **tuned))}).T)
+        inner, known = KnownUsers(inner_split(data)), KnownUsers(data)
+        tuned = grid_search(IALS_GRID, lambda **point: inner.metrics(ials_scores(inner.seen, **point))['ndcg'])
+        show(pd.DataFrame({f'iALS, untuned {IALS_UNTUNED}': known.metrics(ials_scores(known.seen, **IALS_UNTUNED)),
+                           f'iALS, tuned {tuned}': known.metrics(ials_scores(known.seen, **tuned))}).T)
     if re.search(models, 'RecVAE'):
         print('\n== RecVAE (cornac), known users: its epochs chosen on the inner split by the same NDCG@10')
-        inner = inner_split(data)
-        epochs = epochs_search(RECVAE_EPOCHS, lambda n, on_epoch: recvae_scores(training_matrix(inner), n, on_epoch=on_epoch),
-                               lambda scores: known_user_metrics(inner, scores)['ndcg'])
-        show(pd.DataFrame({f'RecVAE, {epochs} epochs': known_user_metrics(data, recvae_scores(training_matrix(data), epochs))}).T)
+        inner, known = KnownUsers(inner_split(data)), KnownUsers(data)
+        epochs = epochs_search(RECVAE_EPOCHS, lambda n, on_epoch: recvae_scores(inner.seen, n, on_epoch=on_epoch), lambda scores: inner.metrics(scores)['ndcg'])
+        show(pd.DataFrame({f'RecVAE, {epochs} epochs': known.metrics(recvae_scores(known.seen, epochs))}).T)
 
 
-def training_matrix(data):
-    "The binary users × movies matrix of `data`'s training rows, over every user"
-    return rated_matrix(data, data.train_rows, np.arange(len(data.features.values['user'])))
+class KnownUsers:
+    "`data`'s binary users × movies training matrix over every user (`seen`), and the known-user metrics of scores against its validation rows"
+    def __init__(self, data):
+        everyone = np.arange(len(data.features.values['user']))
+        self.seen, self.relevant = rated_matrix(data, data.train_rows, everyone), relevance(data, data.valid_rows, everyone)
 
-
-def known_user_metrics(data, scores):
-    "Known-user ranking metrics (a Series) of `scores` (users × movies) against `data`'s validation rows, training movies excluded"
-    relevant = relevance(data, data.valid_rows, np.arange(len(data.features.values['user'])))
-    return evaluate({'model': scores}, relevant, exclude=training_matrix(data) > 0).loc['model']
-
+    def metrics(self, scores):
+        "Known-user ranking metrics (a Series) of `scores` (users × movies), training movies excluded"
+        return evaluate({'model': scores}, self.relevant, exclude=self.seen > 0).loc['model']
 
 if __name__ == '__main__': main()
