@@ -1,6 +1,6 @@
 """Ranking quality on RecBole's MovieLens 1M protocol, beside the table RecBole published for it.
 
-Usage: python bench/published.py [--data-dir DIR] [--seeds 1 2 3] [--models REGEX] [--choose]
+Usage: python bench/published.py [--data-dir DIR] [--seeds 1 2 3] [--models REGEX] [--choose] [--ranker SETTING]
 The protocol of RecBole's benchmark of general recommendation (`benchmark/md/ml-1m_general.md`): ratings below 3
 removed and every remaining rating a positive; users and movies with fewer than 10 of them removed, again until none
 is left (834,449 interactions); each user's interactions shuffled and split 80/10/10 (RecBole's counts: int(10%) for
@@ -13,8 +13,9 @@ true popularity. iALS, untuned and tuned, and RecVAE (cornac's, about 5 s an epo
 (`pip install -e .[bench]`). The ranker + EASE row adds the
 two models' scores, each standardised per user, to see what the ranker adds to EASE. --choose first prints the
 validation NDCG@10 of each EASE λ, EDLAE and iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
-first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, RANKER, the EDLAE and
-iALS settings --edlae and --ials give, --recvae-epochs and a weight of 0.5).
+first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, the ranker's setting --ranker names, the EDLAE and
+iALS settings --edlae and --ials give, --recvae-epochs and a weight of 0.5). The ranker + RecVAE + EDLAE row adds the three
+models' standardised scores, its weights chosen on validation over a simplex grid (without --choose: --ensemble).
 """
 import argparse, dataclasses, functools, re, tempfile, time
 
@@ -37,6 +38,9 @@ RANKER_SETTINGS = {'RANKER': {}, 'RANKER, 3 stars a full positive': dict(low_rat
                    'RANKER, 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}
 EASE_LAMBDAS = (100., 300., 1000., 3000.)  # EASE's λ tried on the validation part (--choose)
 BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the ranker's share of the ranker + EASE blend tried on the validation part (--choose)
+# the ranker's and RecVAE's shares of the ranker + RecVAE + EDLAE blend tried on the validation part (--choose): every
+# point of the simplex at steps of 0.05, EDLAE taking the rest
+ENSEMBLE_WEIGHTS = [(r / 20, v / 20) for r in range(21) for v in range(21 - r)]
 
 
 def protocol_rows(data, min_count=10):
@@ -107,38 +111,51 @@ def fm_model_scores(split, config):
 
 
 def standardised(split, scores):
-    "Each user's `scores` (users × movies) centred and scaled over the movies the protocol may rank for them, so that two models' scores add up"
+    "Each user's `scores` (users × movies) centred and scaled over the movies the protocol may rank for them, so that two models' scores add up; a movie a model cannot score (−inf) counts as its lowest score"
+    scores = np.where(np.isfinite(scores), scores, np.min(scores, where=np.isfinite(scores), initial=np.inf))
     rankable = split.movies[None] & (split.seen == 0)
     n = rankable.sum(1, keepdims=True)
     mean = np.where(rankable, scores, 0).sum(1, keepdims=True) / n
     return (scores - mean) / np.sqrt(np.where(rankable, (scores - mean) ** 2, 0).sum(1, keepdims=True) / n)
 
 
-def blend(split, ranker_scores, ease_scores, weight):
-    "The ranker's and EASE's standardised scores, the ranker's counting `weight`"
-    return weight * standardised(split, ranker_scores) + (1 - weight) * standardised(split, ease_scores)
+def blend(split, *weighted_scores):
+    "The sum of each model's standardised scores times its weight, given as (weight, scores) pairs"
+    return sum(weight * standardised(split, scores) for weight, scores in weighted_scores)
+
+
+def ensemble(split, weights, ranker_scores, recvae_scores, edlae_scores):
+    "The ranker + RecVAE + EDLAE blend: the ranker's and RecVAE's `weights`, EDLAE's the rest"
+    (ranker, recvae), edlae = weights, 1 - sum(weights)
+    return blend(split, (ranker, ranker_scores), (recvae, recvae_scores), (edlae, edlae_scores))
 
 
 @dataclasses.dataclass
 class Choices:
-    "The settings each model is run with: the ranker's (name, config), EASE's λ, EDLAE's and iALS's settings, the ranker's weight beside EASE and RecVAE's epochs"
+    "The settings each model is run with: the ranker's (name, config), EASE's λ, EDLAE's and iALS's settings, the ranker's weight beside EASE, RecVAE's epochs and the ranker's and RecVAE's weights beside EDLAE"
     ranker: tuple
     lam: float
     edlae: dict
     ials: dict
     weight: float
     recvae_epochs: int
+    ensemble: tuple
 
 
 def models(c: Choices):
     "name -> function of a split giving its scores"
-    ranker_scores = functools.lru_cache(maxsize=1)(lambda s: fm_model_scores(s, c.ranker[1]))  # the ranker's row and the blend's share one training
+    once = functools.lru_cache(maxsize=1)  # a model's own row and the blends share one training
+    ranker_scores, recvae_of = once(lambda s: fm_model_scores(s, c.ranker[1])), once(lambda s: recvae_scores(s.seen, c.recvae_epochs))
+    edlae_of = once(lambda s: edlae_scores(s.seen, **c.edlae))
+    ranker_share, recvae_share = c.ensemble
     return {'Pop': lambda s: s.seen.sum(0), 'Pop, counted as RecBole counts': lambda s: recbole_pop(s, s.seed), 'EASE (λ=1000)': lambda s: s.seen @ ease(s.seen, 1000.),
-            f'EASE, λ chosen on validation ({c.lam:g})': lambda s: s.seen @ ease(s.seen, c.lam), f'EDLAE, chosen on validation ({c.edlae})': lambda s: edlae_scores(s.seen, **c.edlae),
+            f'EASE, λ chosen on validation ({c.lam:g})': lambda s: s.seen @ ease(s.seen, c.lam), f'EDLAE, chosen on validation ({c.edlae})': edlae_of,
             'iALS, untuned': lambda s: ials_scores(s.seen, **IALS_UNTUNED), f'iALS, tuned on validation ({c.ials})': lambda s: ials_scores(s.seen, **c.ials),
-            f'RecVAE (cornac), epochs chosen on validation ({c.recvae_epochs})': lambda s: recvae_scores(s.seen, c.recvae_epochs),
+            f'RecVAE (cornac), epochs chosen on validation ({c.recvae_epochs})': recvae_of,
             'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {c.ranker[0]}': ranker_scores,
-            f'fm-recsys {c.ranker[0]} + EASE (λ={c.lam:g}), weight {c.weight:g}': lambda s: blend(s, ranker_scores(s), s.seen @ ease(s.seen, c.lam), c.weight)}
+            f'fm-recsys {c.ranker[0]} + EASE (λ={c.lam:g}), weight {c.weight:g}': lambda s: blend(s, (c.weight, ranker_scores(s)), (1 - c.weight, s.seen @ ease(s.seen, c.lam))),
+            f'fm-recsys {c.ranker[0]} + RecVAE + EDLAE, weights {ranker_share:g} / {recvae_share:g} / {1 - ranker_share - recvae_share:g}':
+                lambda s: ensemble(s, c.ensemble, ranker_scores(s), recvae_of(s), edlae_of(s))}
 
 
 def choose(split, given: Choices, wanted):
@@ -164,8 +181,17 @@ def choose(split, given: Choices, wanted):
     if wanted('+ EASE'):
         print(table_head)
         ranker_scores, ease_scores = fm_model_scores(split, c.ranker[1]), split.seen @ ease(split.seen, c.lam)
-        c.weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + EASE, weight {w:g}', lambda: blend(split, ranker_scores, ease_scores, w)))
-    print(f'\nchosen on validation: EASE λ={c.lam:g}; EDLAE {c.edlae}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}\n')
+        c.weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + EASE, weight {w:g}', lambda: blend(split, (w, ranker_scores), (1 - w, ease_scores))))
+    if wanted('+ RecVAE + EDLAE'):
+        print('\n| the ranker\'s weight | RecVAE\'s | EDLAE\'s | validation NDCG@10 |\n| --- | --- | --- | --- |')
+        scores = fm_model_scores(split, c.ranker[1]), recvae_scores(split.seen, c.recvae_epochs), edlae_scores(split.seen, **c.edlae)
+        def ensemble_ndcg(weights):
+            ndcg = validation_ndcg(ensemble(split, weights, *scores))
+            print(f'| {weights[0]:g} | {weights[1]:g} | {1 - sum(weights):g} | {ndcg:.4f} |', flush=True)
+            return ndcg
+        c.ensemble = max(ENSEMBLE_WEIGHTS, key=ensemble_ndcg)
+    print(f'\nchosen on validation: EASE λ={c.lam:g}; EDLAE {c.edlae}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}; '
+          f'the ranker\'s and RecVAE\'s weights beside EDLAE {c.ensemble}\n')
     return c
 
 
@@ -175,9 +201,11 @@ def main():
     p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help='split seeds')
     p.add_argument('--models', default='', help='only the models whose name matches this regular expression')
     p.add_argument('--choose', action='store_true', help="choose EASE's λ, EDLAE's and iALS's settings, RecVAE's epochs and the ranker's setting on the validation part of the first split seed (of the models --models names)")
+    p.add_argument('--ranker', default='RANKER', choices=RANKER_SETTINGS, help="the ranker's setting without --choose")
     p.add_argument('--ials', default='512,50,4', help="iALS's factors,regularization,alpha without --choose")
     p.add_argument('--edlae', default='300,1', help="EDLAE's λ,odds without --choose")
     p.add_argument('--recvae-epochs', type=int, default=90, help="RecVAE's epochs without --choose")
+    p.add_argument('--ensemble', default='0.05,0.85', help="the ranker's and RecVAE's weights in the ranker + RecVAE + EDLAE blend (EDLAE's: the rest) without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     rows = protocol_rows(data)
@@ -185,7 +213,8 @@ def main():
           f'{len(np.unique(data.X[rows, 0])):,} users, {len(np.unique(data.X[rows, 1])):,} movies\n')
     factors, regularization, alpha = args.ials.split(',')
     lam, odds = map(float, args.edlae.split(','))
-    given = Choices(('RANKER', RANKER), 1000., dict(lam=lam, odds=odds), dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs)
+    given = Choices((args.ranker, dataclasses.replace(RANKER, **RANKER_SETTINGS[args.ranker])), 1000., dict(lam=lam, odds=odds), dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs,
+                    tuple(map(float, args.ensemble.split(','))))
     wanted = lambda name: re.search(args.models, name)
     chosen = {name: run for name, run in models(choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given).items() if wanted(name)}
     results = {name: [] for name in chosen}
