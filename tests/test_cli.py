@@ -190,7 +190,8 @@ def test_ctrl_c_is_one_line(ml1m_dir, tmp_path):
     out = tmp_path/'out'
     out.mkdir(); (out/'kept.txt').write_text('an earlier run')
     proc = subprocess.Popen([Path(sys.executable).parent/'fm-recsys', 'train', '--data-dir', ml1m_dir, '--artifacts-dir', out, '--k', '16', '--epochs', '50'],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a shell's background job (`make test &`) passes Ctrl-C on ignored
     while proc.stderr.read(1) == '': time.sleep(0.1)  # the first progress output: inside the command, past the imports
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
