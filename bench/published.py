@@ -34,7 +34,7 @@ PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.
 PUBLISHED_INTERACTIONS = 834_449
 # the ranker's settings tried on the validation part (--choose); RANKER itself first
 RANKER_SETTINGS = {'RANKER': {}, 'RANKER, 3 stars a full positive': dict(low_rating_target=1.), 'RANKER, no metadata-only users': dict(metadata_only=0.),
-                   'RANKER, k=512': dict(k=512), 'RANKER, ridge 30': dict(ridge=30.), 'RANKER, ridge 300': dict(ridge=300.),
+                   'RANKER, k=512': dict(k=512), 'RANKER, ridge 3': dict(ridge=3.), 'RANKER, ridge 30': dict(ridge=30.),
                    'RANKER, 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}
 EASE_LAMBDAS = (100., 300., 1000., 3000.)  # EASE's λ tried on the validation part (--choose)
 BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the ranker's share of the ranker + EASE blend tried on the validation part (--choose)
@@ -205,7 +205,7 @@ def main():
     p.add_argument('--ials', default='512,50,4', help="iALS's factors,regularization,alpha without --choose")
     p.add_argument('--edlae', default='300,1', help="EDLAE's λ,odds without --choose")
     p.add_argument('--recvae-epochs', type=int, default=90, help="RecVAE's epochs without --choose")
-    p.add_argument('--ensemble', default='0.05,0.85', help="the ranker's and RecVAE's weights in the ranker + RecVAE + EDLAE blend (EDLAE's: the rest) without --choose")
+    p.add_argument('--ensemble', default='0.1,0.8', help="the ranker's and RecVAE's weights in the ranker + RecVAE + EDLAE blend (EDLAE's: the rest) without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     rows = protocol_rows(data)

@@ -31,7 +31,7 @@ from fm_recsys.model import average_fms
 from fm_recsys.train import RANKER, TUNED, make_trainer, new_user_vectors, predict_ratings, rmse
 
 RMSE_GRID = dict(batch_size=(4096, 16384), lr=(3e-3, 6e-3))
-RANKING_GRID = dict(ridge=(100., 300.), low_rating_target=(0.2, 0.4, 0.6))
+RANKING_GRID = dict(ridge=(3., 10., 30.), low_rating_target=(0.2, 0.4, 0.6))
 EASE_GRID = (300., 1000., 3000.)
 NEW_USER_GRID = dict(metadata_only=(0.1, 0.3, 0.5, 0.7))
 NEW_USER_RIDGES = (10., 100., 1000.)

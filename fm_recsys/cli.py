@@ -7,7 +7,7 @@ __all__ = ['CHOICES', 'TYPES', 'TRAIN_HELP', 'open_backend', 'field_multiplier',
            'fraction', 'train_config', 'parser', 'run', 'main']
 
 # %% ../nbs/08_cli.ipynb #ca7dc82f
-import argparse, json, sys, warnings
+import argparse, json, os, sys, warnings
 from dataclasses import fields
 
 from .data import DATASETS, OWN_COLUMNS, DataError, load_own, prepare, staged_dir
@@ -169,10 +169,13 @@ def run(args):
     else: _print_table(open_backend(args).similar(args.movie, n=args.top), args.json)
 
 def main(argv=None):
-    "The `fm-recsys` console script; a bad input ends with a one-line error and exit status 2, Ctrl-C with one line and 130"
+    "The `fm-recsys` console script; a bad input ends with a one-line error and exit status 2, Ctrl-C with one line and 130, a closed pipe silently with 141"
     args = parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_, **__: f'fm-recsys: warning: {message}\n'
     try: run(args)
+    except BrokenPipeError:  # the reader left (`| head`); before ConnectionError, its base class: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the flush at exit does not fail again
+        sys.exit(141)
     except (DataError, LookupError, ValueError, TrainingError, ConnectionError) as e:
         print(f'fm-recsys: error: {e.args[0] if e.args else e}', file=sys.stderr)
         sys.exit(2)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .data import Prepared, atomic_write
+from .features import liked_weight
 from .recommend import UserProfiles
 from .train import RELEVANT_RATING, TrainConfig, make_trainer
 
@@ -192,7 +193,7 @@ def liked_table(data: Prepared, config, holdout_frac=0.1, seed=42, revealed=REVE
     for r in revealed:
         shown = np.zeros_like(good)
         np.put_along_axis(shown, drawn[:, :r], True, 1)
-        bag = shown.astype(np.float32) @ liked_v
+        bag = liked_weight(r) * (shown.astype(np.float32) @ liked_v)  # as a query weighs r liked movies
         scores = {'FM, liked movies + metadata': w[movies.start:movies.stop] + (meta + bag) @ V[movies.start:movies.stop].T,
                   'FM, liked movies only': w[movies.start:movies.stop] + bag @ V[movies.start:movies.stop].T,
                   'EASE, the same movies': shown.astype(np.float32) @ B, 'most popular': count.astype(float)}

@@ -19,6 +19,7 @@ from fastcore.basics import patch
 
 from .data import AGES, FeatureIndex, age_bucket, read_npz
 from .embeddings import Embeddings, movie_frame, movie_position, similar_movies, top_n
+from .features import liked_weight
 
 # %% ../nbs/04_recommend.ipynb #b4818dd1
 ALIASES = dict(age={'<18': 1, 'under18': 1}, gender={'female': 'F', 'male': 'M'})  # what people also write, in MovieLens codes
@@ -130,9 +131,9 @@ def feature_vectors(emb: Embeddings, query: Query):
     return emb.vectors[query.features]
 
 def query_vector(emb: Embeddings, query: Query):
-    "q: the sum of the query's `feature_vectors` and its liked movies' liked vectors"
+    "q: the sum of the query's `feature_vectors` and its liked movies' liked vectors, at `liked_weight`"
     q = feature_vectors(emb, query).sum(0)
-    return q + liked_vectors(emb)[query.liked].sum(0) if len(query.liked) else q
+    return q + liked_weight(len(query.liked)) * liked_vectors(emb)[query.liked].sum(0) if len(query.liked) else q
 
 # %% ../nbs/04_recommend.ipynb #fdaffc13
 class InProcessRecommender(Recommender):
@@ -195,13 +196,13 @@ class QueryParts:
     rated_vectors: np.ndarray = None  # ... sum to the user's part
 
 def query_parts(features: FeatureIndex, offsets, vectors, liked=(), liked_vectors=(), rated=None, rated_vectors=None):
-    "The `QueryParts` of feature `offsets` with their `vectors`, the `liked` movie positions with their liked vectors, and a known user's `rated` ones"
+    "The `QueryParts` of feature `offsets` with their `vectors`, the `liked` movie positions with their liked vectors, and a known user's `rated` ones (both weighed here by `liked_weight`)"
     titles, movie_ids = features.labels['movie'], features.values['movie']
     user = [features.label(o)[0] == 'user' for o in offsets]
     ids = [feature_id(features, o) for o in offsets] + [value_id('liked', movie_ids[p]) for p in liked]
     labels = ['your own taste, learned from your ratings' if u else reason_label(features, o) for o, u in zip(offsets, user)] + [f'you liked {titles[p]}' for p in liked]
-    vectors = np.array([*vectors, *liked_vectors], np.float64)  # a row a part
-    return QueryParts(ids, labels, vectors, None if rated is None else np.asarray(rated, np.int64), None if rated is None else np.asarray(rated_vectors))
+    vectors = np.array([*vectors, *(liked_weight(len(liked)) * np.asarray(liked_vectors))], np.float64)  # a row a part
+    return QueryParts(ids, labels, vectors, None if rated is None else np.asarray(rated, np.int64), None if rated is None else liked_weight(len(rated)) * np.asarray(rated_vectors))
 
 def explain_scores(features: FeatureIndex, parts: QueryParts, movie_vectors, movie_bias, top_rated=3):
     "Each movie's terms of w_m + <q, v_m>, largest first: its bias, one per part of q, a known user's `top_rated` movies and the others as one"

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from .data import FeatureIndex, _py
 from .embeddings import Embeddings, check_n, movie_position, normalize_rows
+from .features import liked_weight
 from .recommend import InProcessRecommender, Recommender, UserProfiles, explain_scores, feature_id, make_query, query_parts, value_id
 
 # %% ../nbs/07_serving.ipynb #597a94d7
@@ -216,7 +217,8 @@ class QueryDocuments:
 
     def query_vector(self):
         "q, as `query_vector` sums it in-process"
-        return np.sum(self.vectors + [d['liked'] for d in self.liked], axis=0)
+        liked = liked_weight(len(self.liked)) * np.sum([d['liked'] for d in self.liked], axis=0) if self.liked else 0
+        return np.sum(self.vectors, axis=0) + liked
 
 @patch
 def query_documents(self:SearchRecommender, user=None, liked=(), **metadata):

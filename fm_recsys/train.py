@@ -25,7 +25,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .data import DataError, Prepared, atomic_write, load_prepared
-from .features import NEIGHBOURS, SIDE_FEATURES, side_features
+from .features import NEIGHBOURS, SIDE_FEATURES, liked_weight, side_features
 from .model import FactorizationMachine, average_fms
 
 # %% ../nbs/02_training.ipynb #b71644aa
@@ -283,6 +283,7 @@ class UserRows:
         self.good = torch.as_tensor(y[order] >= RELEVANT_RATING)
         self.target = torch.where(self.good, 1., low_rating_target)  # rated 4+: 1, rated lower: `low_rating_target`, unrated: 0
         self.meta = torch.as_tensor(X[first, 2:])  # the metadata fields' offsets (age, gender, occupation in 1M)
+        self.liked_weight = torch.as_tensor(liked_weight(self.indptr.diff().numpy()), dtype=torch.float32)  # as the `liked` bag weighs each user's movies
         self.n_movies = len(movies)
 
     def __len__(self): return len(self.meta)
@@ -309,7 +310,7 @@ class Gramian(torch.autograd.Function):
         return both[:, :-1], both[:, -1]
 
 def every_movie_squares(ratings, query, shown, movie_v, movie_w, seen_v, seen_liked, seen_w):
-    "Each user's squared error over every movie, from the metadata part of their `query` and their liked movies if `shown`; `ratings` are the batch's `UserRows.ratings_of`, `seen_*` the vectors, liked vectors and biases of the movies it rated"
+    "Each user's squared error over every movie, from the metadata part of their `query` and their liked movies at weight `shown` (0: not shown); `ratings` are the batch's `UserRows.ratings_of`, `seen_*` the vectors, liked vectors and biases of the movies it rated"
     _, row, column, target = ratings
     weight = shown[row, 0]
     query = query + torch.zeros(len(query), len(seen_v)).index_put_((row, column), weight) @ seen_liked  # + the liked movies shown
@@ -332,7 +333,7 @@ def _epoch_all_movies(trainer, model, X, y, opt, gen, bar):
         seen, movie_v, liked_v, movie_w = ratings[0], E[movies.start:movies.stop], E[liked:liked + len(movies)], bias[movies.start:movies.stop, 0]
         # what the batch reads, as leaves: their gradients are written into E's below, where autograd would zero and add whole tables
         leaves = [t.detach().requires_grad_() for t in (movie_v, movie_w, movie_v[seen], liked_v[seen], movie_w[seen], E[meta])]
-        shown = (torch.rand(len(u), 1, generator=gen) >= c.metadata_only).to(E.dtype)  # the others learn to serve new users
+        shown = (torch.rand(len(u), 1, generator=gen) >= c.metadata_only).to(E.dtype) * rows.liked_weight[u, None]  # the others learn to serve new users
         loss = every_movie_squares(ratings, leaves[-1].sum(1), shown, *leaves[:-1]).mean()
         loss.backward()
         with torch.no_grad():
@@ -457,7 +458,7 @@ AVERAGED = replace(TUNED, members=4)
 
 # %% ../nbs/02_training.ipynb #f6958f36
 RANKER = TrainConfig(k=256, lr=3e-3, weight_decay=0, milestones=(18,), epochs=25, batch_size=256, side=('liked',), loss='all-movies',
-                     ridge=100., low_rating_target=0.4, metadata_only=0.1, new_user_ridge=10.)
+                     ridge=10., low_rating_target=0.4, metadata_only=0.1, new_user_ridge=10.)
 
 # %% ../nbs/02_training.ipynb #84884ac9
 PRESETS = dict(seed=TrainConfig(), tuned=TUNED, averaged=AVERAGED, ranker=RANKER)

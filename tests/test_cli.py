@@ -199,3 +199,11 @@ def test_ctrl_c_is_one_line(ml1m_dir, tmp_path):
     assert stderr.strip().splitlines()[-1] == f'fm-recsys: interrupted; {out} is as it was'
     assert 'Traceback' not in stderr
     assert [p.name for p in out.parent.iterdir()] == ['out'] and [p.name for p in out.iterdir()] == ['kept.txt']
+
+
+def test_closed_pipe_is_quiet(trained):
+    "A reader that leaves early (`| head -1`) ends the command silently with SIGPIPE's status 141, as Unix tools do, not with an error"
+    out, _ = trained
+    command = f'{shlex.quote(str(Path(sys.executable).parent/"fm-recsys"))} similar --artifacts-dir {shlex.quote(str(out))} --movie 1 --top 3000'
+    proc = subprocess.run(['bash', '-c', f'set -o pipefail; {command} | head -1'], capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr, proc.stdout.split()[:2]) == (141, '', ['movie_id', 'title'])

@@ -10,6 +10,7 @@ from fm_recsys.recommend import InProcessRecommender, make_query
 from fm_recsys.train import TUNED, FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, preset, rating_mse, train
 
 from conftest import write_ml1m
+from fastcore.test import test_eq as check_eq
 
 
 @pytest.mark.parametrize('fields, k', [(2, 1), (5, 8), (7, 33)])
@@ -172,7 +173,7 @@ def test_unknown_loss_is_refused(prepared_dir):
 
 
 def test_liked_movies_fold_into_the_query(tmp_path):
-    "A visitor's query (metadata + liked vectors) scores each movie as the FM does over the row (metadata, liked movies, movie)"
+    "A visitor who names the movies a training user rated, with that user's metadata, is scored as that user: training's liked bag and the query weigh the movies alike"
     rng = np.random.default_rng(3)
     users = ''.join(f'{u}::{"FM"[u % 2]}::{(1, 18, 25, 35)[u % 4]}::{u % 21}::00000\n' for u in range(1, 31))
     movies = ''.join(f'{m}::Movie {m} (19{70 + m})::Drama\n' for m in range(1, 21))
@@ -180,14 +181,12 @@ def test_liked_movies_fold_into_the_query(tmp_path):
     with pytest.warns(DataWarning): prepare(write_ml1m(tmp_path/'ml', users, movies, ratings), tmp_path/'run')
     train(tmp_path/'run', preset('ranker', k=6, epochs=3, batch_size=8), progress=False)
     rec = InProcessRecommender.load(tmp_path/'run')
-    query = make_query(rec.features, age=25, gender='F', liked=['Movie 3 (1973)', 7, 12])
-    model = FactorizationMachine.from_state(torch.load(tmp_path/'run'/'model.pt'))
-    liked = side_features(load_prepared(tmp_path/'run'), ('liked',)).offsets['liked'] + query.liked
-    row = torch.tensor([*query.features, *liked])
-    movie_offsets = torch.arange(20) + rec.features.offsets['movie']
-    with torch.no_grad():
-        fm = model.logits(torch.cat([row.expand(20, -1), movie_offsets[:, None]], 1)) - model.logits(row[None])
-    unseen = np.setdiff1d(np.arange(20), query.liked)
-    assert np.abs(rec.scores(query)[unseen] - fm.double().numpy()[unseen]).max() < 1e-5
+    known = make_query(rec.features, rec.profiles, user=4)
+    rated = rec.embeddings.liked_by(rec.profiles.position(4))
+    assert len(rated) > 1  # a weight other than 1 is at stake
+    titles = [rec.features.labels['movie'][p] for p in rated]
+    query = make_query(rec.features, age=1, gender='F', occupation=4, liked=titles)  # user 4's metadata
+    check_eq(sorted(query.features), sorted(known.features[1:]))
+    assert np.abs(rec.scores(query) - rec.scores(known)).max() < 1e-5
     assert np.abs(rec.scores(query)).max() > 1e-3  # trained vectors, not zeros
     assert not set(rec.recommend(age=25, gender='F', liked=['Movie 3 (1973)', 7, 12], n=17).movie_id) & {3, 7, 12}
