@@ -20,7 +20,7 @@ from .data import GENRES, DataError, Prepared
 SIDE_FEATURES = ('genres', 'year', 'rated', 'raters', 'ratings', 'day', 'neighbours', 'liked')
 
 def liked_weight(n_liked):
-    "The weight of each of `n_liked` movies in a `liked` bag, and so in a query: 1/√n_liked (1 for none)"
+    "The weight of each of `n_liked` movies in a `rated` or `liked` bag, and so in a query: 1/√n_liked (1 for none)"
     return 1 / np.sqrt(np.maximum(n_liked, 1))
 
 def release_year(title, missing=None):
@@ -104,6 +104,7 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
     rated_rows = rows if rated_rows is None else rated_rows
     movies, movie_offsets = fi.labels['movie'], np.asarray(fi.field_range('movie'))
     users, movies_rated = data.X[rows, 0], data.X[rows, 1]
+    implicit_weight = liked_weight(np.bincount(users, minlength=fi.n_features)[users])  # each row's share of its user's implicit set
     n, labels, offsets, bags, day_of_rating, neighbourhood = fi.n_features, {}, {}, [], None, None
     def add(field, field_labels, bag):
         nonlocal n
@@ -122,9 +123,8 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
             years = np.array([release_year(t, missing=0) for t in movies])
             known = np.unique(years)
             add('year', [y or 'no year' for y in known.tolist()], _bag(movie_offsets, np.searchsorted(known, years), np.ones(len(years))))
-        elif name == 'rated':
-            count = np.bincount(users, minlength=fi.n_features)
-            add('rated', [f'rated {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], 1 / np.sqrt(count[users])))
+        elif name in ('rated', 'liked'):  # one implicit set, as its own vectors: `rated` beside the ratings, `liked` in the ranker's query
+            add(name, [f'{name} {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], implicit_weight))
         elif name == 'raters':
             count = np.bincount(movies_rated, minlength=fi.n_features)
             add('rater', [f'rated by user {u}' for u in fi.values['user']],
@@ -145,9 +145,6 @@ def side_features(data: Prepared, names=SIDE_FEATURES, rows=None, rated_rows=Non
                         *(f'user {fi.values["user"][u]} on {d:%Y-%m-%d}' for u, d in zip(user - fi.offsets['user'], starts))], _bag([], [], []))
             day_of_rating = offsets['day'] + code
         elif name == 'neighbours': neighbourhood = movie_neighbours(data, rated_rows, neighbours)
-        elif name == 'liked':
-            count = np.bincount(users, minlength=fi.n_features)
-            add('liked', [f'liked {t}' for t in movies], _bag(users, movies_rated - movie_offsets[0], liked_weight(count[users])))
     keys, members, weights = (np.concatenate(p) for p in zip(*bags)) if bags else _bag([], [], [])
     order = np.lexsort((members, keys))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))])
