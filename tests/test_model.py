@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from fastcore.test import test_eq as check_eq  # as test_eq, pytest would collect it
 
 from fm_recsys.data import DataWarning, load_prepared, prepare
 from fm_recsys.features import side_features
@@ -10,7 +11,6 @@ from fm_recsys.recommend import InProcessRecommender, make_query
 from fm_recsys.train import TUNED, FMTrainer, TrainConfig, TrainingError, bpr, fm_gradients, make_trainer, preset, rating_mse, train
 
 from conftest import write_ml1m
-from fastcore.test import test_eq as check_eq
 
 
 @pytest.mark.parametrize('fields, k', [(2, 1), (5, 8), (7, 33)])
