@@ -15,7 +15,10 @@ two models' scores, each standardised per user, to see what the ranker adds to E
 validation NDCG@10 of each EASE λ, EDLAE and iALS setting, RecVAE epoch count, ranker setting and blend weight tried (on the
 first split seed only); the test table then uses the best of each (without --choose: EASE λ=1000, the ranker's setting --ranker names, the EDLAE and
 iALS settings --edlae and --ials give, --recvae-epochs and a weight of 0.5). The ranker + RecVAE + EDLAE row adds the three
-models' standardised scores, its weights chosen on validation over a simplex grid (without --choose: --ensemble).
+models' standardised scores, its weights chosen on validation over a simplex grid (without --choose: --ensemble). The
+ranker + RecVAE, one dot product row adds the two models' raw scores, each divided by its spread over every user and
+movie, so that the sum stays one dot product (of the query vectors side by side against the movie vectors side by
+side), the ranker's share chosen on validation (without --choose: --dot-weight).
 """
 import argparse, dataclasses, functools, re, tempfile, time
 
@@ -41,6 +44,7 @@ BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the ranker's share of the ranker + EASE blend
 # the ranker's and RecVAE's shares of the ranker + RecVAE + EDLAE blend tried on the validation part (--choose): every
 # point of the simplex at steps of 0.05, EDLAE taking the rest
 ENSEMBLE_WEIGHTS = [(r / 20, v / 20) for r in range(21) for v in range(21 - r)]
+DOT_WEIGHTS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7)  # the ranker's share of the ranker + RecVAE sum of scaled raw scores tried on the validation part (--choose)
 
 
 def protocol_rows(data, min_count=10):
@@ -124,6 +128,14 @@ def blend(split, *weighted_scores):
     return sum(weight * standardised(split, scores) for weight, scores in weighted_scores)
 
 
+def one_dot_product(split, *weighted_scores):
+    "The sum of each model's raw scores, divided by their spread over every user's rankable movies, times its weight: one fixed factor per model, so that two models that score by a dot product (RecVAE's decoder is linear in its latent vector) add up to one dot product of their vectors side by side"
+    def scaled(scores):
+        scores = np.where(np.isfinite(scores), scores, np.min(scores, where=np.isfinite(scores), initial=np.inf))
+        return scores / scores[split.movies[None] & (split.seen == 0)].std()
+    return sum(weight * scaled(scores) for weight, scores in weighted_scores)
+
+
 def ensemble(split, weights, ranker_scores, recvae_scores, edlae_scores):
     "The ranker + RecVAE + EDLAE blend: the ranker's and RecVAE's `weights`, EDLAE's the rest"
     (ranker, recvae), edlae = weights, 1 - sum(weights)
@@ -132,7 +144,7 @@ def ensemble(split, weights, ranker_scores, recvae_scores, edlae_scores):
 
 @dataclasses.dataclass
 class Choices:
-    "The settings each model is run with: the ranker's (name, config), EASE's λ, EDLAE's and iALS's settings, the ranker's weight beside EASE, RecVAE's epochs and the ranker's and RecVAE's weights beside EDLAE"
+    "The settings each model is run with: the ranker's (name, config), EASE's λ, EDLAE's and iALS's settings, the ranker's weight beside EASE, RecVAE's epochs, the ranker's and RecVAE's weights beside EDLAE and the ranker's share of its one dot product with RecVAE"
     ranker: tuple
     lam: float
     edlae: dict
@@ -140,6 +152,7 @@ class Choices:
     weight: float
     recvae_epochs: int
     ensemble: tuple
+    dot_weight: float
 
 
 def models(c: Choices):
@@ -155,7 +168,8 @@ def models(c: Choices):
             'seed FM (ratings, MSE)': lambda s: fm_model_scores(s, TrainConfig()), f'fm-recsys {c.ranker[0]}': ranker_scores,
             f'fm-recsys {c.ranker[0]} + EASE (λ={c.lam:g}), weight {c.weight:g}': lambda s: blend(s, (c.weight, ranker_scores(s)), (1 - c.weight, s.seen @ ease(s.seen, c.lam))),
             f'fm-recsys {c.ranker[0]} + RecVAE + EDLAE, weights {ranker_share:g} / {recvae_share:g} / {1 - ranker_share - recvae_share:g}':
-                lambda s: ensemble(s, c.ensemble, ranker_scores(s), recvae_of(s), edlae_of(s))}
+                lambda s: ensemble(s, c.ensemble, ranker_scores(s), recvae_of(s), edlae_of(s)),
+            f'fm-recsys {c.ranker[0]} + RecVAE, one dot product, weight {c.dot_weight:g}': lambda s: one_dot_product(s, (c.dot_weight, ranker_scores(s)), (1 - c.dot_weight, recvae_of(s)))}
 
 
 def choose(split, given: Choices, wanted):
@@ -190,8 +204,12 @@ def choose(split, given: Choices, wanted):
             print(f'| {weights[0]:g} | {weights[1]:g} | {1 - sum(weights):g} | {ndcg:.4f} |', flush=True)
             return ndcg
         c.ensemble = max(ENSEMBLE_WEIGHTS, key=ensemble_ndcg)
+    if wanted('+ RecVAE, one dot product'):
+        print(table_head)
+        ranker_scores, recvae = fm_model_scores(split, c.ranker[1]), recvae_scores(split.seen, c.recvae_epochs)
+        c.dot_weight = max(DOT_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + RecVAE, one dot product, weight {w:g}', lambda: one_dot_product(split, (w, ranker_scores), (1 - w, recvae))))
     print(f'\nchosen on validation: EASE λ={c.lam:g}; EDLAE {c.edlae}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}; '
-          f'the ranker\'s and RecVAE\'s weights beside EDLAE {c.ensemble}\n')
+          f'the ranker\'s and RecVAE\'s weights beside EDLAE {c.ensemble}; its share of one dot product with RecVAE {c.dot_weight:g}\n')
     return c
 
 
@@ -206,6 +224,7 @@ def main():
     p.add_argument('--edlae', default='300,1', help="EDLAE's λ,odds without --choose")
     p.add_argument('--recvae-epochs', type=int, default=90, help="RecVAE's epochs without --choose")
     p.add_argument('--ensemble', default='0.1,0.8', help="the ranker's and RecVAE's weights in the ranker + RecVAE + EDLAE blend (EDLAE's: the rest) without --choose")
+    p.add_argument('--dot-weight', type=float, default=0.2, help="the ranker's share of its one dot product with RecVAE without --choose")
     args = p.parse_args()
     data = prepare(args.data_dir, tempfile.mkdtemp())
     rows = protocol_rows(data)
@@ -214,7 +233,7 @@ def main():
     factors, regularization, alpha = args.ials.split(',')
     lam, odds = map(float, args.edlae.split(','))
     given = Choices((args.ranker, dataclasses.replace(RANKER, **RANKER_SETTINGS[args.ranker])), 1000., dict(lam=lam, odds=odds), dict(factors=int(factors), regularization=float(regularization), alpha=float(alpha)), 0.5, args.recvae_epochs,
-                    tuple(map(float, args.ensemble.split(','))))
+                    tuple(map(float, args.ensemble.split(','))), args.dot_weight)
     wanted = lambda name: re.search(args.models, name)
     chosen = {name: run for name, run in models(choose(Split.make(data, rows, args.seeds[0]), given, wanted) if args.choose else given).items() if wanted(name)}
     results = {name: [] for name in chosen}
