@@ -114,9 +114,14 @@ def fm_model_scores(split, config):
     return fm_scores(trainer.model, split.data, split.users, with_user=True)
 
 
+def finite(scores):
+    "`scores` with a movie a model cannot score (−inf) at the model's lowest score"
+    return np.where(np.isfinite(scores), scores, np.min(scores, where=np.isfinite(scores), initial=np.inf))
+
+
 def standardised(split, scores):
-    "Each user's `scores` (users × movies) centred and scaled over the movies the protocol may rank for them, so that two models' scores add up; a movie a model cannot score (−inf) counts as its lowest score"
-    scores = np.where(np.isfinite(scores), scores, np.min(scores, where=np.isfinite(scores), initial=np.inf))
+    "Each user's `scores` (users × movies, see `finite`) centred and scaled over the movies the protocol may rank for them, so that two models' scores add up"
+    scores = finite(scores)
     rankable = split.movies[None] & (split.seen == 0)
     n = rankable.sum(1, keepdims=True)
     mean = np.where(rankable, scores, 0).sum(1, keepdims=True) / n
@@ -131,7 +136,7 @@ def blend(split, *weighted_scores):
 def one_dot_product(split, *weighted_scores):
     "The sum of each model's raw scores, divided by their spread over every user's rankable movies, times its weight: one fixed factor per model, so that two models that score by a dot product (RecVAE's decoder is linear in its latent vector) add up to one dot product of their vectors side by side"
     def scaled(scores):
-        scores = np.where(np.isfinite(scores), scores, np.min(scores, where=np.isfinite(scores), initial=np.inf))
+        scores = finite(scores)
         return scores / scores[split.movies[None] & (split.seen == 0)].std()
     return sum(weight * scaled(scores) for weight, scores in weighted_scores)
 
@@ -192,13 +197,15 @@ def choose(split, given: Choices, wanted):
         configs = {name: dataclasses.replace(RANKER, **changes) for name, changes in RANKER_SETTINGS.items()}
         name = max(configs, key=lambda name: tried(name, lambda: fm_model_scores(split, configs[name])))
         c.ranker = name, configs[name]
+    # the blends below share one fit of each model
+    ranker_fit, recvae_fit = (functools.cache(fit) for fit in (lambda: fm_model_scores(split, c.ranker[1]), lambda: recvae_scores(split.seen, c.recvae_epochs)))
     if wanted('+ EASE'):
         print(table_head)
-        ranker_scores, ease_scores = fm_model_scores(split, c.ranker[1]), split.seen @ ease(split.seen, c.lam)
+        ranker_scores, ease_scores = ranker_fit(), split.seen @ ease(split.seen, c.lam)
         c.weight = max(BLEND_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + EASE, weight {w:g}', lambda: blend(split, (w, ranker_scores), (1 - w, ease_scores))))
     if wanted('+ RecVAE + EDLAE'):
         print('\n| the ranker\'s weight | RecVAE\'s | EDLAE\'s | validation NDCG@10 |\n| --- | --- | --- | --- |')
-        scores = fm_model_scores(split, c.ranker[1]), recvae_scores(split.seen, c.recvae_epochs), edlae_scores(split.seen, **c.edlae)
+        scores = ranker_fit(), recvae_fit(), edlae_scores(split.seen, **c.edlae)
         def ensemble_ndcg(weights):
             ndcg = validation_ndcg(ensemble(split, weights, *scores))
             print(f'| {weights[0]:g} | {weights[1]:g} | {1 - sum(weights):g} | {ndcg:.4f} |', flush=True)
@@ -206,7 +213,7 @@ def choose(split, given: Choices, wanted):
         c.ensemble = max(ENSEMBLE_WEIGHTS, key=ensemble_ndcg)
     if wanted('+ RecVAE, one dot product'):
         print(table_head)
-        ranker_scores, recvae = fm_model_scores(split, c.ranker[1]), recvae_scores(split.seen, c.recvae_epochs)
+        ranker_scores, recvae = ranker_fit(), recvae_fit()
         c.dot_weight = max(DOT_WEIGHTS, key=lambda w: tried(f'{c.ranker[0]} + RecVAE, one dot product, weight {w:g}', lambda: one_dot_product(split, (w, ranker_scores), (1 - w, recvae))))
     print(f'\nchosen on validation: EASE λ={c.lam:g}; EDLAE {c.edlae}; iALS {c.ials}; RecVAE {c.recvae_epochs} epochs; {c.ranker[0]}; its weight beside EASE {c.weight:g}; '
           f'the ranker\'s and RecVAE\'s weights beside EDLAE {c.ensemble}; its share of one dot product with RecVAE {c.dot_weight:g}\n')
