@@ -95,7 +95,7 @@ e2e: venv
 	for nb in $(NOTEBOOKS); do
 	  params=(); [ $$nb = 01_model ] || params=(-p artifacts_dir ../$(RUN))  # 01_model reads no artifacts
 	  [ $$nb = 02_training ] && params+=(-p k 120 -p epochs 10)
-	  [ $$nb = 04_recommend ] && params+=(-p ranker_k 256 -p ranker_epochs 25)  # the liked-movies example with the preset's ranker
+	  [ $$nb = 04_recommend ] && params+=(-p ranker_k 256 -p ranker_epochs 25 -p ranker_recvae_epochs 40)  # the liked-movies example with the preset's ranker
 	  [ $$nb = 05_evaluation ] && params+=(-y 'side: [genres, year, rated, raters, ratings, day, neighbours]')  # side-feature models, reduced settings
 	  echo "papermill $$nb $${params[*]}"
 	  $(BIN)/papermill --cwd nbs nbs/$$nb.ipynb $(RUN)/_nbs/$$nb.ipynb "$${params[@]}" --log-level WARNING --no-progress-bar

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from fm_recsys.data import prepare
-from fm_recsys.evaluation import ease, fm_scores, rated_matrix, ranking_metrics, top_k
+from fm_recsys.evaluation import ease, fm_scores, history_scores, rated_matrix, ranking_metrics, top_k
 from fm_recsys.train import RANKER, TrainConfig, make_trainer
 from baselines import EDLAE_GRID, IALS_GRID, IALS_UNTUNED, RECVAE_EPOCHS, edlae_scores, epochs_search, grid_search, ials_scores, recvae_scores
 
@@ -35,10 +35,16 @@ PUBLISHED = {'ADMMSLIM': (0.2904, 0.2134, 0.7804), 'EASE (λ=1000)': (0.2865, 0.
              'SLIMElastic': (0.2782, 0.2035, 0.7638), 'NCL': (0.2679, 0.2003, 0.7638), 'MultiVAE': (0.2523, 0.1995, 0.7650),
              'LightGCN': (0.2478, 0.1823, 0.7316), 'BPR': (0.2407, 0.1725, 0.7131), 'Pop': (0.1006, 0.0699, 0.4572)}
 PUBLISHED_INTERACTIONS = 834_449
-# the ranker's settings tried on the validation part (--choose); RANKER itself first
-RANKER_SETTINGS = {'RANKER': {}, 'RANKER, 3 stars a full positive': dict(low_rating_target=1.), 'RANKER, no metadata-only users': dict(metadata_only=0.),
-                   'RANKER, k=512': dict(k=512), 'RANKER, ridge 3': dict(ridge=3.), 'RANKER, ridge 30': dict(ridge=30.),
-                   'RANKER, 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}
+# the ranker's settings tried on the validation part (--choose); RANKER itself first. Its FM's settings were chosen
+# without the history half (recvae_epochs=0), then the half's epochs and share with the FM's chosen settings
+FM_ONLY = dict(recvae_epochs=0)
+RANKER_SETTINGS = {'RANKER': {}, 'RANKER, no metadata-only users': dict(metadata_only=0.),
+                   **{f'RANKER, no metadata-only users, RecVAE {n} epochs': dict(metadata_only=0., recvae_epochs=n) for n in (20, 30)},
+                   **{f'RANKER, no metadata-only users, RecVAE share {s:g}': dict(metadata_only=0., recvae_share=s) for s in (0.7, 0.9)},
+                   **{f'RANKER without its history half{name}': FM_ONLY | changes for name, changes in {
+                       '': {}, ', 3 stars a full positive': dict(low_rating_target=1.), ', no metadata-only users': dict(metadata_only=0.),
+                       ', k=512': dict(k=512), ', ridge 3': dict(ridge=3.), ', ridge 30': dict(ridge=30.),
+                       ', 40 epochs (lr drop after 30)': dict(epochs=40, milestones=(30,))}.items()}}
 EASE_LAMBDAS = (100., 300., 1000., 3000.)  # EASE's λ tried on the validation part (--choose)
 BLEND_WEIGHTS = (0.3, 0.5, 0.7)  # the ranker's share of the ranker + EASE blend tried on the validation part (--choose)
 # the ranker's and RecVAE's shares of the ranker + RecVAE + EDLAE blend tried on the validation part (--choose): every
@@ -109,9 +115,9 @@ def recbole_pop(split, seed, batch=2048):
 
 
 def fm_model_scores(split, config):
-    "Scores of an FM trained with `config` on the split's training rows (implicit sets from them too), each user by their own vector"
+    "Scores of an FM trained with `config` on the split's training rows (implicit sets from them too), each user by their own vector and, with `recvae_epochs`, the history half"
     trainer = make_trainer(split.data, config, rows=split.train).fit_rows(split.data, split.train, progress=False)
-    return fm_scores(trainer.model, split.data, split.users, with_user=True)
+    return fm_scores(trainer.model, split.data, split.users, with_user=True) + history_scores(trainer.history_half, split.seen > 0)
 
 
 def finite(scores):

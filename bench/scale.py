@@ -5,8 +5,8 @@ Writes, once, 162,541 users × 59,047 movies × 25,000,095 ratings (`ratings.csv
 activity log-normal (at least 20 ratings each, as in MovieLens), movie popularity Zipf-like, half-star ratings from a
 rank-10 model with user and movie offsets plus noise. A size below the full set takes whole users, in a seeded random
 order, until it has that many ratings. Each stage runs in its own process, so its peak memory (max RSS) is its own:
-`read` loads and indexes the set (`prepare`), `fm` trains one epoch of the seed FM, `lazy` the same with lazy Adam (`optimizer='lazy-adam'`), `ranker` one epoch of `RANKER`
-(a full training is `RANKER.epochs` of them), `neighbours` finds each movie's nearest movies (the side feature of
+`read` loads and indexes the set (`prepare`), `fm` trains one epoch of the seed FM, `lazy` the same with lazy Adam (`optimizer='lazy-adam'`), `ranker` one epoch of `RANKER`'s FM
+(a full training is `RANKER.epochs` of them; its RecVAE, whose rows are as wide as the movies, is not measured here), `neighbours` finds each movie's nearest movies (the side feature of
 `TUNED`; not run unless asked). Prints seconds and peak GB per stage and size, and the growth exponent
 b of seconds ∝ ratings^b between the smallest and largest size.
 """
@@ -103,7 +103,7 @@ def stage(name, data_dir, epochs=1):
         start = time.perf_counter()
         movie_neighbours(data)
         return time.perf_counter() - start
-    config = dict(fm=TrainConfig(epochs=epochs), lazy=TrainConfig(epochs=epochs, optimizer='lazy-adam'), ranker=dataclasses.replace(RANKER, epochs=epochs))[name]
+    config = dict(fm=TrainConfig(epochs=epochs), lazy=TrainConfig(epochs=epochs, optimizer='lazy-adam'), ranker=dataclasses.replace(RANKER, epochs=epochs, recvae_epochs=0))[name]
     return sum(h['seconds'] for h in make_trainer(data, config).fit_rows(data, data.train_rows, progress=False).history)
 
 

@@ -52,7 +52,9 @@ TRAIN_HELP = dict(
     loss="'mse' on ratings, 'bpr' to rank movies rated 4+ above random ones, or 'all-movies' (each user's whole row of movies)",
     members='FMs trained from seeds seed, seed+1, ... and averaged', low_rating_target="all-movies: the target of a movie rated 1-3 (4+: 1, unrated: 0)",
     ridge='all-movies: the ridge penalty on the movie and liked vectors', metadata_only='all-movies: the share of users shown without their liked movies',
-    new_user_ridge='all-movies: the ridge penalty of the new-user vectors, which serve metadata alone (0: none)')
+    new_user_ridge='all-movies: the ridge penalty of the new-user vectors, which serve metadata alone (0: none)',
+    recvae_epochs="all-movies: epochs of a RecVAE fitted beside the FM, the history half of the query (0: none)",
+    recvae_share="all-movies: RecVAE's share of the two models' scores, each at its spread (below 1)")
 
 def checked(kind, name):
     "An argparse type: `kind(text)`, refused unless field `name` may take it"

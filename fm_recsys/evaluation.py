@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['EASE_LAMBDA', 'ALPHAS', 'REVEALED', 'top_k', 'ranking_metrics', 'UserSplit', 'split_users', 'movie_stats',
-           'baseline_scores', 'fm_scores', 'relevance', 'rated_matrix', 'ease', 'demographic_popularity', 'evaluate',
-           'blend', 'choose_alpha', 'cold_start_table', 'known_user_table', 'liked_table', 'plot_tables']
+           'baseline_scores', 'fm_scores', 'history_scores', 'relevance', 'rated_matrix', 'ease',
+           'demographic_popularity', 'evaluate', 'blend', 'choose_alpha', 'cold_start_table', 'known_user_table',
+           'liked_table', 'plot_tables']
 
 # %% ../nbs/05_evaluation.ipynb #614fdd4e
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ def fm_scores(model, data: Prepared, user_positions, with_user, new_user=None):
     elif new_user is not None: q = new_user[meta - data.features.metadata_range().start].sum(1)
     else: q = V[meta].sum(1)
     return w[movies.start:movies.stop] + q @ V[movies.start:movies.stop].T
+
+def history_scores(history, bags):
+    "What a model's `HistoryHalf` adds to the scores of users whose movies are the rows of `bags` (users × movies, 0/1): 0 without one"
+    return 0 if history is None else history.scores(bags)
 
 def relevance(data: Prepared, rows, user_positions, threshold=RELEVANT_RATING):
     "Boolean matrix (users × movies): the user rated the movie at least `threshold` in `rows`"
@@ -166,7 +171,7 @@ def known_user_table(data: Prepared, config=TrainConfig(), seed=42, progress=Fal
     trainer = make_trainer(data, config).fit_rows(data, data.train_rows, progress=progress)
     everyone = np.arange(len(data.features.values['user']))
     seen = rated_matrix(data, data.train_rows, everyone)
-    return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True),
+    return evaluate({'FM, with user vector': fm_scores(trainer.model, data, everyone, with_user=True) + history_scores(trainer.history_half, seen),
                      'FM, metadata only': fm_scores(trainer.model, data, everyone, with_user=False, new_user=trainer.new_user),
                      'EASE': seen @ ease(seen),
                      **baseline_scores(data, data.train_rows, seed=seed)}, relevance(data, data.valid_rows, everyone), exclude=seen > 0)
@@ -194,8 +199,9 @@ def liked_table(data: Prepared, config, holdout_frac=0.1, seed=42, revealed=REVE
         shown = np.zeros_like(good)
         np.put_along_axis(shown, drawn[:, :r], True, 1)
         bag = liked_weight(r) * (shown.astype(np.float32) @ liked_v)  # as a query weighs r liked movies
-        scores = {'FM, liked movies + metadata': w[movies.start:movies.stop] + (meta + bag) @ V[movies.start:movies.stop].T,
-                  'FM, liked movies only': w[movies.start:movies.stop] + bag @ V[movies.start:movies.stop].T,
+        history = history_scores(trainer.history_half, shown)
+        scores = {'FM, liked movies + metadata': w[movies.start:movies.stop] + (meta + bag) @ V[movies.start:movies.stop].T + history,
+                  'FM, liked movies only': w[movies.start:movies.stop] + bag @ V[movies.start:movies.stop].T + history,
                   'EASE, the same movies': shown.astype(np.float32) @ B, 'most popular': count.astype(float)}
         tables[r] = evaluate(scores, good & ~shown, exclude=shown)
     return pd.concat(tables, names=['liked movies', 'model'])

@@ -11,7 +11,7 @@ __all__ = ['DEFAULT_URL', 'HNSW', 'MODES', 'BACKENDS', 'connect', 'model_checksu
 # %% ../nbs/07_serving.ipynb #b503a122
 import hashlib, os, re, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +23,9 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .data import FeatureIndex, _py
-from .embeddings import Embeddings, check_n, movie_position, normalize_rows
+from .embeddings import Embeddings, check_n, load_history, movie_position, normalize_rows
 from .features import liked_weight
-from .recommend import InProcessRecommender, Recommender, UserProfiles, explain_scores, feature_id, make_query, query_parts, value_id
+from .recommend import InProcessRecommender, Recommender, UserProfiles, explain_scores, feature_id, history_query, make_query, query_parts, value_id
 
 # %% ../nbs/07_serving.ipynb #597a94d7
 DEFAULT_URL = 'http://127.0.0.1:9200'
@@ -56,8 +56,8 @@ HNSW = dict(type='hnsw', m=16, ef_construction=100)
 def _vector(dims, index_options, similarity='max_inner_product'):
     return dict(type='dense_vector', dims=dims, index=True, similarity=similarity, index_options=index_options)
 
-def index_body(k, meta, ann=HNSW):
-    "Settings and mappings of a model index for `k`-dimensional embeddings; `ann` is the approximate field's `index_options`"
+def index_body(k, meta, ann=HNSW, history=0):
+    "Settings and mappings of a model index for `k`-dimensional embeddings and a `history` half of that many dimensions; `ann` is the approximate field's `index_options`"
     return dict(
         # one replica as soon as a second node is there to hold it; no refresh while the bulk load runs
         settings={'number_of_shards': 1, 'auto_expand_replicas': '0-1', 'refresh_interval': '-1'},
@@ -66,8 +66,8 @@ def index_body(k, meta, ann=HNSW):
             feature_type=dict(type='keyword'), value=dict(type='keyword'), label=dict(type='keyword'), offset=dict(type='integer'),
             title=dict(type='keyword'), genres=dict(type='keyword'), movie_id=dict(type='keyword'), bias=dict(type='double'),  # ids: numbers in MovieLens, any text in your own data
             embedding=dict(type='float', index=False, doc_values=False), liked=dict(type='float', index=False, doc_values=False),
-            new_user=dict(type='float', index=False, doc_values=False),
-            scoring_exact=_vector(k + 1, dict(type='flat')), scoring_ann=_vector(k + 2, ann, 'dot_product'), unit=_vector(k, dict(type='flat')),
+            new_user=dict(type='float', index=False, doc_values=False), history=dict(type='float', index=False, doc_values=False),
+            scoring_exact=_vector(k + history + 1, dict(type='flat')), scoring_ann=_vector(k + history + 2, ann, 'dot_product'), unit=_vector(k, dict(type='flat')),
             metadata=dict(type='keyword'), rated_movies=dict(type='keyword'), liked_movies=dict(type='keyword', index=False, doc_values=False))))
 
 # %% ../nbs/07_serving.ipynb #ae3fa384
@@ -89,12 +89,14 @@ def movie_document(movie_id, title, genres, vector, bias, max_norm):
 
 def feature_documents(emb: Embeddings, profiles: UserProfiles):
     "Yield one bulk action per feature value"
-    fi, max_norm = emb.features, largest_norm(*emb.field('movie'))
+    fi, (scoring, movie_bias), k = emb.features, emb.movie_scoring(), emb.vectors.shape[1]
+    max_norm = largest_norm(scoring, movie_bias)
     for field in fi.fields:
         for pos, (value, label) in enumerate(zip(fi.values[field], fi.labels[field])):
             i = fi.offsets[field] + pos
             if field == 'movie':
-                doc = movie_document(value, label, fi.genres[pos], emb.vectors[i], emb.bias[i], max_norm)
+                doc = movie_document(value, label, fi.genres[pos], scoring[pos], emb.bias[i], max_norm)
+                if emb.history is not None: doc['history'] = scoring[pos, k:]  # [c·W, c·b]: what the query's history half scores
                 doc['unit'] = normalize_rows(emb.vectors[i:i + 1])[0]
                 if emb.liked is not None: doc['liked'] = emb.liked[pos]  # what a visitor's liking it adds to their query
             else: doc = dict(feature_type=field, bias=float(emb.bias[i]))
@@ -139,9 +141,10 @@ def index_model(client, artifacts_dir, alias='fm-recsys', keep=2, chunk_size=500
     profiles = UserProfiles.load(artifacts_dir, emb.features)
     checksum = model_checksum(artifacts_dir)
     name = f'{alias}-{checksum[:12]}-{time.time_ns()}'
-    meta = dict(model_md5=checksum, k=int(emb.vectors.shape[1]), n_features=emb.features.n_features, alias=alias,
-                max_norm=largest_norm(*emb.field('movie')))  # M of `as_unit`, which approximate search needs
-    client.indices.create(index=name, **index_body(meta['k'], meta))
+    scoring = emb.movie_scoring()
+    meta = dict(model_md5=checksum, k=int(emb.vectors.shape[1]), history=int(scoring[0].shape[1] - emb.vectors.shape[1]), n_features=emb.features.n_features,
+                alias=alias, max_norm=largest_norm(*scoring))  # M of `as_unit`, which approximate search needs
+    client.indices.create(index=name, **index_body(meta['k'], meta, history=meta['history']))
     try: bulk_load(client, name, feature_documents(emb, profiles), emb.features.n_features, chunk_size, progress)
     except BaseException:
         client.indices.delete(index=name, ignore_unavailable=True)
@@ -173,7 +176,9 @@ class SearchRecommender(Recommender):
         if meta.get('model_md5') != checksum:
             raise LookupError(f'index {self.index} was built from model {meta.get("model_md5")}, but {artifacts_dir} holds model {checksum}: reindex')
         self.dims, self.max_norm = body['mappings']['properties']['scoring_exact']['dims'] - 1, meta['max_norm']
+        self.k = self.dims - meta.get('history', 0)  # the FM's dimensions; the rest are the history half's
         self.features = FeatureIndex.load(Path(artifacts_dir)/'features.json')
+        self.history = load_history(artifacts_dir)  # RecVAE's encoder runs here, on the request's movies
         self.movie_positions = {m: p for p, m in enumerate(self.features.values['movie'])}
         self._movies = None  # every movie's vector, bias and liked vector, read from the index for explanations (`movie_vectors`)
 
@@ -214,11 +219,12 @@ class QueryDocuments:
     liked: list  # `_source`s of the liked movies
     user_doc: str = None  # a known user's document id, whose rated movies the search leaves out
     liked_docs: list = ()  # the liked movies' document ids
+    history: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the query's history half (see `history_query`)
 
     def query_vector(self):
         "q, as `query_vector` sums it in-process"
         liked = liked_weight(len(self.liked)) * np.sum([d['liked'] for d in self.liked], axis=0) if self.liked else 0
-        return np.sum(self.vectors, axis=0) + liked
+        return np.r_[np.sum(self.vectors, axis=0) + liked, self.history]
 
 @patch
 def query_documents(self:SearchRecommender, user=None, liked=(), **metadata):
@@ -239,7 +245,8 @@ def query_documents(self:SearchRecommender, user=None, liked=(), **metadata):
         raise ValueError(f'index {self.index} has no liked-movie vectors: index a model trained with the `liked` side feature (`fm-recsys train --preset ranker`)')
     metadata_only = user_doc is None and not liked_docs  # as `feature_vectors`: the new-user vectors, where the index has them
     vectors = [d['new_user'] if metadata_only and 'new_user' in d else d['embedding'] for d in features]
-    return QueryDocuments(features, vectors, movies, user_doc, liked_docs)
+    history_movies = [self.movie_positions[m] for m in (features[0].get('liked_movies', []) if user_doc else [d['movie_id'] for d in movies])]
+    return QueryDocuments(features, vectors, movies, user_doc, liked_docs, history_query(self.history, history_movies))
 
 @patch
 def search(self:SearchRecommender, vector, n=10, user_doc=None, liked_docs=()):
@@ -282,16 +289,18 @@ def query_parts(self:SearchRecommender, docs: QueryDocuments):
     rated_ids = docs.features[0].get('liked_movies') if docs.user_doc else None
     rated = None if rated_ids is None else [self.movie_positions[m] for m in rated_ids]
     return query_parts(self.features, [d['offset'] for d in docs.features], docs.vectors, [self.movie_positions[d['movie_id']] for d in docs.liked],
-                       [d['liked'] for d in docs.liked], rated, None if rated is None else self.movie_vectors()[2][rated])
+                       [d['liked'] for d in docs.liked], rated, None if rated is None else self.movie_vectors()[2][rated], docs.history)
 
 @patch
 def movie_vectors(self:SearchRecommender):
-    "Every movie's vector, bias and liked vector (zeros without), by position: read from the index's movie documents on first call, then kept"
+    "Every movie's vector (with its history half), bias and liked vector (zeros without), by position: read from the index's movie documents on first call, then kept"
     if self._movies is None:
-        vectors, bias, liked = np.zeros((len(self.movie_positions), self.dims), np.float32), np.zeros(len(self.movie_positions)), np.zeros((len(self.movie_positions), self.dims), np.float32)
-        for hit in helpers.scan(self.client, index=self.alias, query=dict(query=dict(term=dict(feature_type='movie'))), _source=['movie_id', 'embedding', 'bias', 'liked'], size=1000):
+        n = len(self.movie_positions)
+        vectors, bias, liked = np.zeros((n, self.dims), np.float32), np.zeros(n), np.zeros((n, self.k), np.float32)
+        for hit in helpers.scan(self.client, index=self.alias, query=dict(query=dict(term=dict(feature_type='movie'))), _source=['movie_id', 'embedding', 'bias', 'liked', 'history'], size=1000):
             doc, p = hit['_source'], self.movie_positions[hit['_source']['movie_id']]
-            vectors[p], bias[p] = doc['embedding'], doc['bias']
+            vectors[p, :self.k], bias[p] = doc['embedding'], doc['bias']
+            if 'history' in doc: vectors[p, self.k:] = doc['history']
             if 'liked' in doc: liked[p] = doc['liked']
         self._movies = vectors, bias, liked
     return self._movies

@@ -43,7 +43,7 @@ def client():
 def artifacts(prepared_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp('model')
     shutil.copytree(prepared_dir, out, dirs_exist_ok=True)
-    train(out, preset('ranker', k=16, epochs=1), progress=False)  # the served kind of model, small
+    train(out, preset('ranker', k=16, epochs=1, recvae_epochs=2), progress=False)  # the served kind of model, small
     return out
 
 

@@ -74,7 +74,7 @@ def test_serve_answers_like_the_command_line(server, model_dir):
 def test_reload_under_load_fails_no_request(server, model_dir, prepared_dir, tmp_path):
     other = tmp_path/'other'
     shutil.copytree(prepared_dir, other)
-    train(other, preset('ranker', k=16, epochs=1, seed=7), progress=False)  # the same kind of model, another seed
+    train(other, preset('ranker', k=16, epochs=1, recvae_epochs=2, seed=7), progress=False)  # the same kind of model, another seed
     before = model_checksum(model_dir)
     queries = [f'{server.url}/api/recommend?age=25&gender=F', f'{server.url}/api/recommend?user=42', f'{server.url}/api/similar?movie=1']
 

@@ -78,7 +78,8 @@ def test_failed_indexing_keeps_the_served_index(client, indexed, artifacts, tmp_
 
 def test_clear_errors(client, indexed, artifacts, tmp_path):
     es, _ = indexed
-    with pytest.raises(ValueError, match=f'query vector has 17 dimensions, index {es.index} has 16'): es.search(np.zeros(17))
+    assert (es.k, es.dims) == (16, 16 + 200 + 1)  # the FM's vectors, then the history half: RecVAE's 200 and its bias
+    with pytest.raises(ValueError, match=f'query vector has 17 dimensions, index {es.index} has 217'): es.search(np.zeros(17))
     with pytest.raises(LookupError, match="no index or alias 'fm-recsys-none'"): SearchRecommender(client, artifacts, 'fm-recsys-none')
     with pytest.raises(KeyError, match="unknown gender 'X'"): es.recommend(gender='X')
     with pytest.raises(KeyError, match='unknown user 999999'): es.recommend(user=999999)

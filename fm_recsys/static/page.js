@@ -25,8 +25,8 @@ function show(list, items) {
   }));
 }
 const signed = x => Math.abs(x) < 0.005 ? '0.00' : (x > 0 ? '+' : '−') + Math.abs(x).toFixed(2);
-// as `top_reasons`: the two largest terms that name one thing and add at least 0.005
-const topReasons = terms => terms.filter(t => t.feature !== 'rated_others' && t.contribution >= 0.005).slice(0, 2);
+// as `top_reasons`: the two largest terms that name one thing and add at least 0.005; the catch-alls stay in the full list
+const topReasons = terms => terms.filter(t => !['rated_others', 'history'].includes(t.feature) && t.contribution >= 0.005).slice(0, 2);
 function explained(item) {
   // the top reasons under the title; "why?" opens every term of the score as a bar
   const reasons = document.createElement('div'), why = document.createElement('button'), chart = document.createElement('div');
