@@ -163,6 +163,6 @@ def test_page_in_chromium(server):
         phone = browser.new_page(viewport=dict(width=390, height=844))
         phone.goto(server.url)
         phone.click('#tab-map')
-        phone.wait_for_function("document.getElementById('map-image').naturalWidth > 0", timeout=60_000)
+        phone.wait_for_function("document.getElementById('map-image').naturalWidth > 0", timeout=180_000)  # t-SNE runs on the first request
         phone.screenshot(path=SCREENSHOTS/'genre-map-phone.png', full_page=True)
         browser.close()
